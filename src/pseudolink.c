@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "keys.h"
 #include "pseudolink.h"
 
 PG_MODULE_MAGIC;
@@ -35,6 +36,8 @@ _PG_init(void)
 				errcode(ERRCODE_SYSTEM_ERROR),
 				errmsg("pseudolink could not initialise libsodium"),
 				errhint("Check that the server can read /dev/urandom."));
+
+	pseudolink_keys_init();
 }
 
 /* library_version() returns the version of the loaded shared library. */

@@ -8,7 +8,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 pl_install_packages
 pl_build_install
-pl_cluster_start "shared_preload_libraries = 'pseudolink'"
+pl_cluster_start "shared_preload_libraries = 'pseudolink,pg_stat_statements'"
+
+# The public known-answer test keys of test/kat/pseudonym_reference.py, in
+# the data directory, where a relative pseudolink.key_file resolves: the
+# server cannot read the checkout (CI clones it into a mode-700 directory).
+# One file per form (a key per version; one key for every version), and a
+# copy that other users may read, which the server must refuse.
+PL_TEST_KEY_V1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+PL_TEST_KEY_V2=fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedecebeae9e8e7e6e5e4e3e2e1e0
+pl_as_server_user sh -c "umask 077; cd '$PL_TMP/data' &&
+    printf '%s\n' '# pseudolink known-answer test keys: public, never use them for real data' \
+        '1 $PL_TEST_KEY_V1' '2 $PL_TEST_KEY_V2' > pseudolink_test.key &&
+    printf '%s\n' '$PL_TEST_KEY_V1' > pseudolink_test_single.key &&
+    cp pseudolink_test_single.key pseudolink_test_open.key &&
+    chmod 644 pseudolink_test_open.key"
 
 passed=0
 failed=0
@@ -55,6 +69,51 @@ if [ "$tap_rc" -ne 0 ] && [ "$t_bad" -eq 0 ]; then
 fi
 passed=$((passed + t_ok))
 failed=$((failed + t_bad))
+
+# --- without shared_preload_libraries ----------------------------------------
+# pseudolink also works when each backend loads it on first use (and reads
+# the root key then): restart without preloading it and run test/nopreload/.
+pl_say "pgTAP without shared_preload_libraries"
+pl_psql -d pseudolink_tap -c "CREATE TABLE nopreload_reference AS
+    SELECT g AS id, pseudolink.pseudonymise('steward', g) AS p FROM generate_series(1, 100) g"
+pl_as_server_user "$PG_BINDIR/pg_ctl" -D "$PL_TMP/data" -l "$PL_TMP/server.log" -w -m fast \
+    -o "-c shared_preload_libraries=pg_stat_statements" restart >/dev/null \
+    || { cat "$PL_TMP/server.log" >&2; pl_die "the server did not restart"; }
+nopreload_out=$PL_TMP/nopreload.out
+set +e
+(cd "$PL_TOP" && pg_prove --verbose -d pseudolink_tap test/nopreload/*.sql) >"$nopreload_out" 2>&1
+nopreload_rc=$?
+set -e
+n_ok=$(grep -cE '^ *ok [0-9]+' "$nopreload_out" || true)
+n_bad=$(grep -cE '^ *not ok [0-9]+' "$nopreload_out" || true)
+grep -vE '^ *ok [0-9]+' "$nopreload_out" || true
+if [ "$nopreload_rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+    n_bad=1
+fi
+passed=$((passed + n_ok))
+failed=$((failed + n_bad))
+
+# --- the root keys never leave the key source ---------------------------------
+# The key tests log every statement; no key, in any case, may appear in the
+# server log or in pg_stat_statements.
+pl_say "root keys in the server log and pg_stat_statements"
+statements=$PL_TMP/statements.out
+pl_psql -d pseudolink_tap -At -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' \
+    -c 'SELECT query FROM pg_stat_statements' >"$statements"
+root_key=$(pl_as_server_user cat "$PL_TMP/root.key")
+for place in "$PL_TMP/server.log" "$statements"; do
+    name=$(basename "$place")
+    if [ "$(wc -l <"$place")" -lt 10 ]; then
+        echo "not ok - $name holds too little to check"
+        failed=$((failed + 1))
+    elif grep -qiF -e "$root_key" -e "$PL_TEST_KEY_V1" -e "$PL_TEST_KEY_V2" "$place"; then
+        echo "not ok - a root key appears in $name"
+        failed=$((failed + 1))
+    else
+        echo "ok - no root key in $name ($(wc -l <"$place") lines)"
+        passed=$((passed + 1))
+    fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
