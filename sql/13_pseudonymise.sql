@@ -22,6 +22,9 @@ ROLLBACK;
 SELECT pseudonymise('steward', 'NHR-000123', 1) AS nhr_000123,
        pseudonymise('steward', U&'Jos\00E9', 1) AS "José, composed",
        pseudonymise('steward', U&'Jose\0301', 1) AS "José, combining accent";
+-- Up to 16 bytes go into the salt, longer text into the message.
+SELECT pseudonymise('steward', 'sixteen bytes..!', 1) AS "16 bytes",
+       pseudonymise('steward', 'seventeen bytes.!', 1) AS "17 bytes";
 SELECT person_key('1950-03-07', '1', '1234AB') AS "1950-03-07 1 1234AB",
        person_key('2001-12-31', '2', '9999ZZ') AS "2001-12-31 2 9999ZZ";
 SELECT derive(pseudonymise('steward', 42, 1), 'project-1') AS r_derived,

@@ -15,8 +15,9 @@
  *
  * Every constructor is one libsodium call, crypto_generichash_blake2b with a
  * 16-byte digest keyed with a domain subkey (keys.h), with the input in the
- * salt where it fits (one BLAKE2b compression) and in the message otherwise;
- * the personalisation separates the constructions.  doc/pseudonyms.md gives
+ * 16-byte salt where it fits (one BLAKE2b compression, as libsodium's own
+ * crypto_kdf does with its subkey ids) and in the message otherwise; the
+ * personalisation separates the constructions.  doc/pseudonyms.md gives
  * the exact bytes; test/kat/pseudonym_reference.py reproduces them.
  *
  * The functions are STABLE, not IMMUTABLE: the key and the domain versions
@@ -74,11 +75,26 @@ PseudonymFromInt64(const unsigned char *subkey, int64 value, Pseudonym *out)
 	Mac(subkey, NULL, 0, salt, "pseudolink/R", out, PSEUDONYM_KIND_REGISTER);
 }
 
+/*
+ * Text of up to 16 bytes (most identifiers) goes into the salt, zero-padded
+ * (text holds no zero bytes, so the padding is unambiguous): one BLAKE2b
+ * compression, as for ids.  Longer text is the message: one compression
+ * more per 128 bytes.  The personalisations keep the two forms apart.
+ */
 void
 PseudonymFromText(const unsigned char *subkey, const char *utf8, size_t len, Pseudonym *out)
 {
-	Mac(subkey, (const unsigned char *) utf8, len, NULL, "pseudolink/T", out,
-		PSEUDONYM_KIND_TEXT);
+	if (len <= crypto_generichash_blake2b_SALTBYTES)
+	{
+		unsigned char salt[crypto_generichash_blake2b_SALTBYTES] = {0};
+
+		memcpy(salt, utf8, len);
+		Mac(subkey, NULL, 0, salt, "pseudolink/t", out, PSEUDONYM_KIND_TEXT);
+		sodium_memzero(salt, sizeof(salt));
+	}
+	else
+		Mac(subkey, (const unsigned char *) utf8, len, NULL, "pseudolink/T", out,
+			PSEUDONYM_KIND_TEXT);
 }
 
 void
