@@ -115,5 +115,21 @@ pl_cluster_start() {
     unset PGDATABASE
 }
 
+# The public known-answer test keys of test/kat/pseudonym_reference.py, in
+# the data directory, where a relative pseudolink.key_file resolves: the
+# server cannot read the checkout (CI clones it into a mode-700 directory).
+# One file per form (a key per version; one key for every version), and a
+# copy that other users may read, which the server must refuse.
+PL_TEST_KEY_V1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+PL_TEST_KEY_V2=fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedecebeae9e8e7e6e5e4e3e2e1e0
+pl_write_test_keys() {
+    pl_as_server_user sh -c "umask 077; cd '$PL_TMP/data' &&
+        printf '%s\n' '# pseudolink known-answer test keys: public, never use them for real data' \
+            '1 $PL_TEST_KEY_V1' '2 $PL_TEST_KEY_V2' > pseudolink_test.key &&
+        printf '%s\n' '$PL_TEST_KEY_V1' > pseudolink_test_single.key &&
+        cp pseudolink_test_single.key pseudolink_test_open.key &&
+        chmod 644 pseudolink_test_open.key"
+}
+
 # psql against the throwaway cluster, quiet and stopping at the first error.
 pl_psql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
