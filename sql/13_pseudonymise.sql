@@ -99,6 +99,8 @@ SELECT pseudonymise('steward', repeat('x', 257));
 SELECT pseudonymise('steward', repeat('é', 128)) IS NOT NULL AS max_length_ok_in_utf8;
 SELECT pseudonymise('steward', repeat('é', 129));
 SELECT pseudonymise('steward', repeat('x', 100000));
+CREATE TEMP TABLE toasted AS SELECT repeat('x', 100000) AS v;
+SELECT pseudonymise('steward', v) FROM toasted;
 SELECT pseudonymise('Steward', 42);
 SELECT pseudonymise('', 42);
 SELECT pseudonymise('-steward', 42);
