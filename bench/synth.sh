@@ -109,7 +109,7 @@ WITH b(y, births) AS (VALUES (1950, 229718), (1960, 239128), (1970, 238912), (19
                              (1990, 197965), (2000, 206619), (2010, 184397), (2020, 168681), (2022, 167504)),
      g AS (SELECT extract(year FROM birth_date)::int AS y, count(*) AS n FROM person GROUP BY 1)
 SELECT y::text, births::text, n::text, round(n * 18e6 / $N)::text, round(n * 18e6 / $N / births, 3)::text
-FROM b JOIN g USING (y)")
+FROM b JOIN g USING (y) ORDER BY y")
 
 men=$(md "age|DOMAIN.md % men|generated % men|persons of that age" "
 WITH t(age, target) AS (VALUES (65, 49.8), (80, 43.5), (90, 29.8)),
@@ -221,11 +221,10 @@ A noisy shared machine: compare the ratios within this run.
 | alternative: hand-written \`INSERT ... generate_series, random()\` persons | $t_alt_persons | $N | $(rate $N "$t_alt_persons") |
 | alternative: hand-written random addresses, two periods per person | $t_alt_addresses | $((2 * N)) | $(rate $((2 * N)) "$t_alt_addresses") |
 
-Persons and addresses loaded (\`INSERT\`, one session): $(calc "$t_insert_persons + $t_insert_addresses") s for pseudolink against
-$(calc "$t_alt_persons + $t_alt_addresses") s for the hand-written SQL (ratio
-$(calc "($t_insert_persons + $t_insert_addresses) / ($t_alt_persons + $t_alt_addresses)")), which has none of the model: no age
-structure, twins, moves, care homes, valid postcodes or ground truth, and cannot be regenerated
-chunk by chunk. Two sessions produced the same rows as one: $same.
+Persons and addresses loaded (\`INSERT\`, one session): $(calc "$t_insert_persons + $t_insert_addresses") s for pseudolink against $(calc "$t_alt_persons + $t_alt_addresses") s
+for the hand-written SQL (ratio $(calc "($t_insert_persons + $t_insert_addresses) / ($t_alt_persons + $t_alt_addresses)")), which has none of the model: no age structure, twins,
+moves, care homes, valid postcodes or ground truth, and cannot be regenerated chunk by chunk.
+Two sessions produced the same rows as one: $same.
 
 ## Calibration against DOMAIN.md ($N persons, register date 2024-01-01, history from 2014-01-01)
 
