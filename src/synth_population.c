@@ -901,6 +901,10 @@ SynthPeriodsGet(const SynthModel *m, const SynthPerson *p, SynthPeriod *out, int
 	{
 		DateADT		d;
 
+		/* cannot happen: the history is at most 100 years, see SynthMaxPeriods */
+		if (nres + 3 > (int) lengthof(res))
+			elog(ERROR, "address history of person %lld is too long", (long long) p->index);
+
 		/* moves of the shared home come before leaving it, own moves after */
 		if (shared && MoveInYear(m, shared_key, year, p->birth_date, res[nres - 1].kind, &d) &&
 			d > start && d < R && d < leave)
