@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the pg_regress suite (sql/, expected/) against a server that runs
-# under valgrind's memcheck, and fails when valgrind reports an error whose
+# Runs the pg_regress suite (sql/, expected/) and the pgTAP files (test/)
+# against a server that runs under valgrind's memcheck, and fails when valgrind reports an error whose
 # stack or origin lies in pseudolink's shared library.  Errors valgrind
 # reports inside PostgreSQL alone are listed but do not fail the run: the
 # Debian server is not built with USE_VALGRIND, so memcheck cannot follow
 # its memory contexts and flags some of its own (harmless) habits.
 #
-# Slow (a few minutes): not part of test/run.sh.  Run it after every change
+# Slow (about 5 minutes on 2 cores): not part of test/run.sh.  Run it after every change
 # to memory handling in src/:   bash test/valgrind.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -37,6 +37,16 @@ make -C "$PL_TOP" -s installcheck PG_CONFIG="$PG_CONFIG" >"$PL_TMP/regress.out" 
 regress_rc=$?
 set -e
 grep -E '^(test | )?[ ]*[A-Za-z0-9_]+ +\.\.\. ' "$PL_TMP/regress.out" || true
+
+pl_say "pgTAP under valgrind"
+createdb pseudolink_tap
+pl_psql -d pseudolink_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION pseudolink' \
+    -f "$PL_TOP/test/lib/helpers.sql"
+set +e
+(cd "$PL_TOP" && pg_prove -d pseudolink_tap test/*.sql) >"$PL_TMP/tap.out" 2>&1
+tap_rc=$?
+set -e
+tail -3 "$PL_TMP/tap.out"
 pl_as_server_user "$PG_BINDIR/pg_ctl" -D "$PL_TMP/data" -w -t 600 -m fast stop >/dev/null
 
 # Each error is a block of lines between blank "==pid==" lines.
@@ -59,5 +69,6 @@ done
 echo "processes traced: $(ls "$PL_TMP"/valgrind.*.log | wc -l)"
 echo "valgrind errors in pseudolink: $ours; in PostgreSQL alone: $theirs"
 [ "$regress_rc" -eq 0 ] || { cat "$PL_TOP/regression.diffs" 2>/dev/null; pl_die "pg_regress failed under valgrind"; }
+[ "$tap_rc" -eq 0 ] || { cat "$PL_TMP/tap.out"; pl_die "pgTAP failed under valgrind"; }
 [ "$ours" -eq 0 ] || pl_die "valgrind reports errors in pseudolink"
 echo "pseudolink runs clean under valgrind"
