@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "pseudolink.h"
+#include "blocking.h"
 
 PG_MODULE_MAGIC;
 
@@ -35,6 +36,8 @@ _PG_init(void)
 				errcode(ERRCODE_SYSTEM_ERROR),
 				errmsg("pseudolink could not initialise libsodium"),
 				errhint("Check that the server can read /dev/urandom."));
+
+	blocking_init();
 }
 
 /* library_version() returns the version of the loaded shared library. */
