@@ -775,12 +775,39 @@ norm_house_number(const char *s, int len, char *out)
 	return n;
 }
 
+/* Days since 1900-01-01, clamped to 16 bits (1900 to 2079). */
+static uint32
+day_order(int y, int m, int d)
+{
+	int			days = date2j(y, m, d) - date2j(1900, 1, 1);
+
+	return (uint32) Max(0, Min(days, 0xFFFF));
+}
+
+static int
+atoi_n(const char *s, int n)
+{
+	int			v = 0,
+				i;
+
+	for (i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+static int
+atoi4(const char *s)
+{
+	return atoi_n(s, 4);
+}
+
 /*
  * Append one part's normalised value to the hash input, as a 4-byte little
- * endian length and the bytes.  Returns false when the part has no value.
+ * endian length and the bytes, and set *order to a 16-bit number that sorts
+ * like the value (see rule_key).  Returns false when the part has no value.
  */
 static bool
-append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe)
+append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe, uint32 *order)
 {
 	char		buf[16];
 	int			len = 0;
@@ -795,16 +822,19 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe)
 			if (!v->has_date)
 				return false;
 			len = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", v->y, v->m, v->d);
+			*order = day_order(v->y, v->m, v->d);
 			break;
 		case BT_YEAR:
 			if (!v->has_date)
 				return false;
 			len = snprintf(buf, sizeof(buf), "%04d", v->y);
+			*order = day_order(v->y, 1, 1);
 			break;
 		case BT_MONTH_DAY:
 			if (!v->has_date)
 				return false;
 			len = snprintf(buf, sizeof(buf), "%02d-%02d", v->m, v->d);
+			*order = (v->m - 1) * 31 + (v->d - 1);
 			break;
 		case BT_DAY_MONTH_SWAPPED:
 
@@ -818,28 +848,39 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe)
 			if (!v->has_date || v->d > 12 || v->d == v->m)
 				return false;
 			if (probe)
+			{
 				len = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", v->y, v->d, v->m);
+				*order = day_order(v->y, v->d, v->m);
+			}
 			else
+			{
 				len = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", v->y, v->m, v->d);
+				*order = day_order(v->y, v->m, v->d);
+			}
 			break;
 		case BT_POSTCODE:
 			if (!norm_postcode(v->str, v->len, buf))
 				return false;
 			len = 6;
+			/* the four digits, then the first letter in five bands */
+			*order = atoi4(buf) * 6 + (buf[4] - 'A') / 5;
 			break;
 		case BT_POSTCODE4:
 			if (!norm_postcode4(v->str, v->len, buf))
 				return false;
 			len = 4;
+			*order = atoi4(buf) * 6;
 			break;
 		case BT_SEX:
 			if (!norm_sex(v->str, v->len, buf))
 				return false;
 			len = 1;
+			*order = buf[0] - '0';
 			break;
 		case BT_HOUSE_NUMBER:
 			if ((len = norm_house_number(v->str, v->len, buf)) == 0)
 				return false;
+			*order = len > 5 ? 0xFFFF : Min(atoi_n(buf, len), 0xFFFF);
 			break;
 		case BT_TEXT:
 			{
@@ -871,6 +912,9 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe)
 					}
 				}
 				ulen = input->len - lenpos - 4;
+				/* the first two characters, as a big-endian number */
+				*order = ((uint32) (unsigned char) input->data[lenpos + 4] << 8) |
+					(ulen > 1 ? (unsigned char) input->data[lenpos + 5] : 0);
 				input->data[lenpos] = ulen & 0xFF;
 				input->data[lenpos + 1] = (ulen >> 8) & 0xFF;
 				input->data[lenpos + 2] = (ulen >> 16) & 0xFF;
@@ -906,6 +950,7 @@ rule_key(BlockModel *m, BlockRule *rule, HeapTuple tuple, bool probe,
 	unsigned char hash[crypto_shorthash_BYTES];
 	char		numbuf[32];
 	uint64		h = 0;
+	uint32		order = 0;
 	int			i;
 
 	resetStringInfo(input);
@@ -920,18 +965,23 @@ rule_key(BlockModel *m, BlockRule *rule, HeapTuple tuple, bool probe,
 	for (i = 0; i < rule->nparts; i++)
 	{
 		FieldValue	v;
+		uint32		part_order = 0;
 
 		read_field(m, &rule->parts[i], tuple, &v, numbuf);
-		if (!append_part(input, &rule->parts[i], &v, probe))
+		if (!append_part(input, &rule->parts[i], &v, probe, &part_order))
 		{
 			*failed_part = i;
 			return RULE_NO_VALUE;
 		}
+		if (i == 0)
+			order = part_order;
 	}
 	crypto_shorthash(hash, (const unsigned char *) input->data, input->len, blocking_hash_key);
 	for (i = crypto_shorthash_BYTES - 1; i >= 0; i--)
 		h = (h << 8) | hash[i];
-	*key = ((uint64) rule->rule_id << BLOCKKEY_RULE_SHIFT) | (h & BLOCKKEY_HASH_MASK);
+	*key = ((uint64) rule->rule_id << BLOCKKEY_RULE_SHIFT) |
+		((uint64) order << BLOCKKEY_ORDER_SHIFT) |
+		(h & BLOCKKEY_HASH_MASK);
 	if (m->nstop > 0 &&
 		bsearch(key, m->stop, m->nstop, sizeof(uint64), uint64_cmp) != NULL)
 		return RULE_STOPPED;

@@ -39,9 +39,13 @@ typedef struct BlockKeys
  */
 #define BLOCKKEYS_MAX_KEYS		10000
 
-/* Rule ids occupy the top byte of a key. */
+/*
+ * Layout of a key made by blocking_keys(): rule id (8 bits), order (16 bits,
+ * sorts like the rule's first part), hash (40 bits).
+ */
 #define BLOCKKEY_RULE_SHIFT		56
-#define BLOCKKEY_HASH_MASK		UINT64CONST(0x00FFFFFFFFFFFFFF)
+#define BLOCKKEY_ORDER_SHIFT	40
+#define BLOCKKEY_HASH_MASK		UINT64CONST(0x000000FFFFFFFFFF)
 #define BLOCKKEY_RULE(k)		((int) ((k) >> BLOCKKEY_RULE_SHIFT))
 
 #define DatumGetBlockKeysP(X)	((BlockKeys *) PG_DETOAST_DATUM(X))

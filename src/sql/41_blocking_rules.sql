@@ -137,21 +137,21 @@ AS $$
       ($1, 1, 'birth_date_sex',
        ARRAY[format('date(%s)', $2), format('sex(%s)', $3)], $6,
        'birth date and sex: survives any postcode or house number error and every move'),
-      ($1, 2, 'postcode_birth_year',
-       ARRAY[format('postcode(%s)', $4), format('year(%s)', $2)], $6,
-       'full postcode and birth year: survives a wrong day or month of birth and a wrong sex'),
-      ($1, 3, 'postcode4_birth_date',
-       ARRAY[format('postcode4(%s)', $4), format('date(%s)', $2)], $6,
-       'four-digit postcode and birth date: survives a wrong postcode letter, a move within the area and a wrong sex'),
+      ($1, 2, 'birth_year_postcode',
+       ARRAY[format('year(%s)', $2), format('postcode(%s)', $4)], $6,
+       'birth year and full postcode: survives a wrong day or month of birth and a wrong sex'),
+      ($1, 3, 'birth_date_postcode4',
+       ARRAY[format('date(%s)', $2), format('postcode4(%s)', $4)], $6,
+       'birth date and four-digit postcode: survives a wrong postcode letter, a move within the area and a wrong sex'),
       ($1, 4, 'swapped_birth_date_sex',
        ARRAY[format('day_month_swapped(%s)', $2), format('sex(%s)', $3)], $6,
        'birth date with day and month exchanged, and sex: finds the record whose day and month were swapped'),
-      ($1, 5, 'postcode_sex_birth_day',
-       ARRAY[format('postcode(%s)', $4), format('sex(%s)', $3), format('month_day(%s)', $2)], $6,
-       'full postcode, sex, and day and month of birth: survives a wrong birth year'),
-      ($1, 6, 'house_number_postcode',
-       ARRAY[format('house_number(%s)', $5), format('postcode(%s)', $4)], $6,
-       'house number and full postcode, when a house number is present: survives any birth date or sex error')
+      ($1, 5, 'birth_day_postcode_sex',
+       ARRAY[format('month_day(%s)', $2), format('postcode(%s)', $4), format('sex(%s)', $3)], $6,
+       'day and month of birth, full postcode and sex: survives a wrong birth year'),
+      ($1, 6, 'postcode_house_number',
+       ARRAY[format('postcode(%s)', $4), format('house_number(%s)', $5)], $6,
+       'full postcode and house number, when a house number is present: survives any birth date or sex error')
     RETURNING *
 $$;
 COMMENT ON FUNCTION pseudolink.add_dutch_blocking_rules(text, text, text, text, text, integer) IS
