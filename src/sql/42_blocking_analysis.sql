@@ -17,6 +17,36 @@
 -- than max_block candidates per rule, and still finds its candidates
 -- through its other rules.
 
+-- Checks that a column exists (and has a type, when one is asked for), so
+-- that the functions below fail with a clear message instead of inside
+-- their generated queries.
+CREATE FUNCTION pseudolink.blocking_check_column(rel regclass, col text, want regtype DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    found_type regtype;
+BEGIN
+    SELECT a.atttypid::regtype INTO found_type
+    FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attname OPERATOR(pg_catalog.=) col
+      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', col, rel
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Name the column as it is written in the table, without quotes.';
+    END IF;
+    IF want IS NOT NULL AND found_type OPERATOR(pg_catalog.<>) want THEN
+        RAISE EXCEPTION 'column "%" of relation % is of type %, not %', col, rel, found_type, want
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Pass the column that holds the key sets built by pseudolink.blocking_keys().';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION pseudolink.blocking_check_column(regclass, text, regtype) IS
+    'raises a clear error when a column is missing or of another type than asked for';
+
 -- Per rule: records with a key of the rule, blocks shared by both sides,
 -- pair-key matches, the largest block and the oversized ones; then one row
 -- for all rules with the exact number of distinct pairs sharing at least
@@ -57,6 +87,8 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'Add rules to pseudolink.blocking_rule first.';
     END IF;
+    PERFORM pseudolink.blocking_check_column(probe, probe_keys, 'pseudolink.blockkeys');
+    PERFORM pseudolink.blocking_check_column(target, target_keys, 'pseudolink.blockkeys');
     EXECUTE format('SELECT count(*) FROM %s', probe) INTO n_probe;
     EXECUTE format('SELECT count(*) FROM %s', target) INTO n_target;
 
@@ -141,7 +173,7 @@ BEGIN
                    t.pairs,
                    (SELECT coalesce(max(nt), 0) FROM blocks WHERE np OPERATOR(pg_catalog.>) 0),
                    NULL,
-                   (SELECT count(*) FROM capped),
+                   (SELECT coalesce(sum(oversized), 0)::bigint FROM per_rule),
                    t.pairs_after_cap,
                    1
             FROM totals t) x
@@ -179,6 +211,8 @@ BEGIN
                   DETAIL = format('The value given is %s.', coalesce(n::text, 'null')),
                   HINT = 'Ask for 10 blocks, say.';
     END IF;
+    PERFORM pseudolink.blocking_check_column(probe, probe_keys, 'pseudolink.blockkeys');
+    PERFORM pseudolink.blocking_check_column(target, target_keys, 'pseudolink.blockkeys');
     RETURN QUERY EXECUTE format($q$
         WITH pb AS (SELECT u.k, count(*) AS n
                     FROM %1$s p, unnest((p.%2$I)::bigint[]) AS u(k) GROUP BY u.k),
@@ -221,6 +255,7 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'Add rules to pseudolink.blocking_rule first.';
     END IF;
+    PERFORM pseudolink.blocking_check_column(target, target_keys, 'pseudolink.blockkeys');
     RETURN QUERY EXECUTE format($q$
         WITH o AS (
             SELECT r.rule_id::integer AS rule_id, r.name, b.k, b.n
@@ -297,6 +332,11 @@ BEGIN
                   DETAIL = format('The value given is %s.', coalesce(min_shared::text, 'null')),
                   HINT = 'Use 1 for the union of the rules.';
     END IF;
+    PERFORM pseudolink.blocking_check_column(probe, probe_id);
+    PERFORM pseudolink.blocking_check_column(probe, probe_keys, 'pseudolink.blockkeys');
+    PERFORM pseudolink.blocking_check_column(probe, probe_truth);
+    PERFORM pseudolink.blocking_check_column(target, target_id);
+    PERFORM pseudolink.blocking_check_column(target, target_keys, 'pseudolink.blockkeys');
     IF pseudolink.has_blocking_index(target, target_keys) THEN
         candidates := format($q$
             SELECT p.%2$I AS pid, t.%6$I AS tid, p.%4$I OPERATOR(pg_catalog.=) t.%6$I AS is_true
@@ -336,6 +376,7 @@ COMMENT ON FUNCTION pseudolink.blocking_quality(regclass, text, text, text, regc
     'blocking quality against known truth: pairs completeness, reduction ratio and pairs quality at min_shared keys';
 
 REVOKE ALL ON FUNCTION
+    pseudolink.blocking_check_column(regclass, text, regtype),
     pseudolink.blocking_analysis(text, regclass, text, regclass, text, integer),
     pseudolink.blocking_largest_blocks(text, regclass, text, regclass, text, integer),
     pseudolink.blocking_stop_oversized(text, regclass, text, boolean),
@@ -343,6 +384,7 @@ REVOKE ALL ON FUNCTION
     pseudolink.blocking_quality(regclass, text, text, text, regclass, text, text, integer)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
+    pseudolink.blocking_check_column(regclass, text, regtype),
     pseudolink.blocking_analysis(text, regclass, text, regclass, text, integer),
     pseudolink.blocking_largest_blocks(text, regclass, text, regclass, text, integer),
     pseudolink.blocking_stop_oversized(text, regclass, text, boolean),
