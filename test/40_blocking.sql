@@ -64,7 +64,7 @@ SELECT lives_ok($$ SELECT run_as('tap_steward',
     'the steward stores key sets');
 SELECT is(query_as('tap_steward', $q$
     SELECT count(*) FROM pseudolink.blocking_stop_oversized('tap', 'public.tap_register', 'keys')
-$q$), ARRAY['(6)'], 'the steward stops the oversized birth year blocks (500 persons over 9 years, cap 20)');
+$q$), ARRAY['(16)'], 'the steward stops the 16 birth year and sex blocks above the cap of 20');
 SELECT is(query_as('tap_steward', $q$
     SELECT count(*) FROM pseudolink.blocking_analysis('tap', 'public.tap_register', 'keys',
                                                       'public.tap_register', 'keys')
