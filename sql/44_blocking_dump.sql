@@ -2,7 +2,7 @@
 -- index.  The test builds a database of its own, dumps it with pg_dump -Fc,
 -- restores it with pg_restore into a second database and compares the two,
 -- all through dblink and a server-side program (the test runs as superuser).
-CREATE EXTENSION IF NOT EXISTS dblink;
+CREATE EXTENSION dblink;
 
 CREATE FUNCTION dump_conn(db text) RETURNS text LANGUAGE sql AS $$
     SELECT format('host=%s port=%s dbname=%s user=%s',
@@ -103,3 +103,4 @@ $q$) AS t(same bigint, total bigint);
 SELECT dblink_exec(dump_conn(current_database()), 'DROP DATABASE pseudolink_dump_src');
 SELECT dblink_exec(dump_conn(current_database()), 'DROP DATABASE pseudolink_dump_dst');
 DROP FUNCTION dump_image(text), dump_conn(text);
+DROP EXTENSION dblink;
