@@ -62,8 +62,9 @@ pl_build_install() {
 pl_server_user() {
     if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
 }
+# (From / so that the server user need not be able to enter the checkout.)
 pl_as_server_user() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 PL_TMP=
