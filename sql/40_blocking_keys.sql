@@ -56,6 +56,13 @@ SELECT blocking_key_rule(x'0100000000000000'::bigint) AS rule_1,
        blocking_key_rule(x'ff00000000000000'::bigint) AS rule_255,
        blocking_key_rule(42) AS rule_0;
 
+-- The keys of some rules only.
+SELECT keys_of_rules('{0100000000000001,0200000000000002,0300000000000003,0301000000000000}', ARRAY[1, 3]);
+SELECT keys_of_rules('{0100000000000001}', ARRAY[]::int[]);
+SELECT keys_of_rules('{0100000000000001}', ARRAY[0]);
+SELECT keys_of_rules('{0100000000000001}', ARRAY[1, NULL]);
+SELECT keys_of_rules('{0100000000000001}', ARRAY[[1], [2]]);
+
 -- Overlap, shared keys, the threshold operator and shares().
 SELECT '{1,2,3}'::blockkeys && '{3,4}', '{1,2}'::blockkeys && '{3,4}',
        '{}'::blockkeys && '{}', '{1}'::blockkeys && '{}';

@@ -626,6 +626,56 @@ blockkeys_union(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(result);
 }
 
+/*
+ * keys_of_rules(keys, rules) returns the keys made by the given rules: the
+ * key set a record would have under a subset of its model, without
+ * rebuilding it (to measure a rule set, or to probe with fewer rules).
+ */
+PG_FUNCTION_INFO_V1(blockkeys_of_rules);
+Datum
+blockkeys_of_rules(PG_FUNCTION_ARGS)
+{
+	BlockKeys  *bk = PG_GETARG_BLOCKKEYS_P(0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				n = BLOCKKEYS_COUNT(bk),
+				i,
+				m = 0;
+	bool		wanted[256];
+	BlockKeys  *result;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				errmsg("rule ids must be a one-dimensional array"),
+				errdetail("The array has %d dimensions.", ARR_NDIM(arr)),
+				errhint("Pass an integer[] such as ARRAY[1, 2, 3]."));
+	deconstruct_array(arr, INT4OID, sizeof(int32), true, TYPALIGN_INT, &elems, &nulls, &nelems);
+	memset(wanted, 0, sizeof(wanted));
+	for (i = 0; i < nelems; i++)
+	{
+		int32		r = nulls[i] ? -1 : DatumGetInt32(elems[i]);
+
+		if (r < 1 || r > 255)
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("rule ids are between 1 and 255"),
+					errdetail("Element %d of the array is %s.", i + 1,
+							  nulls[i] ? "null" : psprintf("%d", r)),
+					errhint("Pass the ids of rules of the model, from pseudolink.blocking_rule."));
+		wanted[r] = true;
+	}
+	result = palloc(VARSIZE(bk));
+	for (i = 0; i < n; i++)
+		if (wanted[BLOCKKEY_RULE(bk->keys[i])])
+			result->keys[m++] = bk->keys[i];
+	SET_VARSIZE(result, BLOCKKEYS_SIZE(m));
+	result->word = 0;
+	PG_RETURN_POINTER(result);
+}
+
 /* blocking_key_rule(bigint) returns the id of the rule that made a key. */
 PG_FUNCTION_INFO_V1(blocking_key_rule);
 Datum

@@ -145,6 +145,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pseudolink.blocking_key_rule(bigint) IS
     'id of the rule that made a blocking key (its top byte)';
 
+CREATE FUNCTION pseudolink.keys_of_rules(keys pseudolink.blockkeys, rules integer[])
+RETURNS pseudolink.blockkeys
+AS 'MODULE_PATHNAME', 'blockkeys_of_rules'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pseudolink.keys_of_rules(pseudolink.blockkeys, integer[]) IS
+    'the keys of a set made by the given rules: a record''s key set under a subset of its model';
+
 CREATE FUNCTION pseudolink.blockkeys_overlap(pseudolink.blockkeys, pseudolink.blockkeys)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'blockkeys_overlap'
@@ -304,6 +311,7 @@ REVOKE ALL ON FUNCTION
     pseudolink.shares(pseudolink.blockkeys, integer),
     pseudolink.min_shared(pseudolink.blockquery),
     pseudolink.blocking_key_rule(bigint),
+    pseudolink.keys_of_rules(pseudolink.blockkeys, integer[]),
     pseudolink.blockkeys_overlap(pseudolink.blockkeys, pseudolink.blockkeys),
     pseudolink.blockkeys_similar(pseudolink.blockkeys, pseudolink.blockkeys),
     pseudolink.blockkeys_matches(pseudolink.blockkeys, pseudolink.blockquery),
@@ -331,6 +339,7 @@ GRANT EXECUTE ON FUNCTION
     pseudolink.shares(pseudolink.blockkeys, integer),
     pseudolink.min_shared(pseudolink.blockquery),
     pseudolink.blocking_key_rule(bigint),
+    pseudolink.keys_of_rules(pseudolink.blockkeys, integer[]),
     pseudolink.blockkeys_overlap(pseudolink.blockkeys, pseudolink.blockkeys),
     pseudolink.blockkeys_similar(pseudolink.blockkeys, pseudolink.blockkeys),
     pseudolink.blockkeys_matches(pseudolink.blockkeys, pseudolink.blockquery),
