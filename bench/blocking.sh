@@ -49,13 +49,17 @@ ms() { q "SELECT round((max(ms) / 1000)::numeric, 1) FROM bench.timing WHERE ste
 mb() { q "SELECT round(sum(value::numeric) / 1048576, 0) FROM bench.fact WHERE name IN ($1)"; }
 
 gin_s=$(med 'GIN && (serial)')
-uni_s=$(med 'UNION of 6 joins (serial)')
 gin_p=$(med 'GIN && (2 workers)')
-uni_p=$(med 'UNION of 6 joins (2 workers)')
+# the UNION at its best: the faster of the planner's plan and hash joins
+uni_s=$(awk -v a="$(med 'UNION of 6 joins (serial)')" -v b="$(med 'UNION of 6 joins, hash joins (serial)')" \
+        'BEGIN { printf "%.2f", (a < b ? a : b) }')
+uni_p=$(awk -v a="$(med 'UNION of 6 joins (2 workers)')" -v b="$(med 'UNION of 6 joins, hash joins (2 workers)')" \
+        'BEGIN { printf "%.2f", (a < b ? a : b) }')
+gin_cap=$(med 'GIN && after the cap (serial)')
 ratio_s=$(awk -v a="$uni_s" -v b="$gin_s" 'BEGIN { printf "%.1f", a / b }')
 ratio_p=$(awk -v a="$uni_p" -v b="$gin_p" 'BEGIN { printf "%.1f", a / b }')
 same=$(q "SELECT count(DISTINCT (pairs, checksum)) = 1 FROM bench.timing
-          WHERE step LIKE 'GIN && %' OR step LIKE 'UNION of 6 joins %'")
+          WHERE step IN ('GIN && (serial)', 'GIN && (2 workers)') OR step LIKE 'UNION of 6 joins%'")
 pairs=$(q "SELECT max(pairs) FROM bench.timing WHERE step = 'GIN && (serial)'")
 
 runs=$(md "query|workers|median s|min s|max s|candidate pairs|checksum" "
@@ -81,13 +85,14 @@ SELECT coalesce(rule_id || ' ', '') || rule_name, probe_records::text, probe_wit
 FROM bench.analysis")
 
 largest=$(md "rule|block (normalised values)|registry records|register persons|pairs|oversized" "
-SELECT rule_id || ' ' || rule_name, coalesce(block, ''), probe_records::text, target_records::text,
+SELECT rule_id || ' ' || rule_name, replace(coalesce(block, ''), ' | ', ' / '), probe_records::text, target_records::text,
        pairs::text, oversized::text
 FROM bench.largest_explained ORDER BY pairs DESC, target_records DESC")
 
 plan_serial=$(q "SELECT string_agg(plan, E'\n' ORDER BY line) FROM bench.plan WHERE name = 'GIN &&' AND workers = 0")
 plan_parallel=$(q "SELECT string_agg(plan, E'\n' ORDER BY line) FROM bench.plan WHERE name = 'GIN &&' AND workers = 2")
 plan_union=$(q "SELECT string_agg(plan, E'\n' ORDER BY line) FROM bench.plan WHERE name = 'UNION of 6 joins'")
+plan_hash=$(q "SELECT string_agg(plan, E'\n' ORDER BY line) FROM bench.plan WHERE name = 'UNION of 6 joins, hash joins'")
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 mem=$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)
@@ -109,17 +114,20 @@ periods (ten years of history), stored in birth date order, and a PCI extract of
 records, $(fact 'records in register') of them of register persons, with about 2% errors per field.
 Rules: the six Dutch rules of \`add_dutch_blocking_rules()\` (birth date + sex; birth year +
 postcode; birth date + four-digit postcode; swapped birth date + sex; day and month + postcode +
-sex; postcode + house number).
+sex; postcode + house number + suffix).
 
 ## Candidate pairs at equal recall
 
 Both methods find the same $pairs candidate pairs (same count and checksum in every run: $same),
 so their pairs completeness is the same by construction.
 
-| | GIN \`keys && keys\` | UNION of 6 joins | UNION / GIN |
+| | GIN \`keys && keys\` | UNION of 6 joins (the faster of its two plans) | UNION / GIN |
 |---|---|---|---|
 | serial, median s | $gin_s | $uni_s | **$ratio_s x** |
 | 2 workers, median s | $gin_p | $uni_p | **$ratio_p x** |
+
+The UNION runs twice per round: with the planner's plan (index nested loops with Memoize over
+the btrees) and with hash joins (\`enable_nestloop\` and \`enable_mergejoin\` off).
 
 All runs:
 
@@ -155,6 +163,15 @@ Each rule alone:
 
 $recall
 
+## The cap on oversized blocks
+
+\`blocking_stop_oversized('nl', 'bench.reg_keys', 'keys')\` stopped $(fact 'stopped keys') keys
+($(fact 'stopped keys, rules'): a postcode and house number shared by more than 50 register persons
+over the history, which in this register are care homes and student housing), in
+$(ms 'blocking_stop_oversized()') s. With the registry's keys rebuilt, the GIN query takes
+$gin_cap s (median, serial) for $(q "SELECT max(pairs) FROM bench.timing WHERE step = 'GIN && after the cap (serial)'")
+candidate pairs; its quality is in the last two rows of the table above.
+
 ## Blocking analysis before the run
 
 \`blocking_analysis('nl', 'bench.q_keys', 'keys', 'bench.reg_keys', 'keys')\` took
@@ -180,10 +197,16 @@ GIN, two workers:
 $plan_parallel
 \`\`\`
 
-UNION, serial:
+UNION, serial, the planner's plan:
 
 \`\`\`
 $plan_union
+\`\`\`
+
+UNION, serial, hash joins:
+
+\`\`\`
+$plan_hash
 \`\`\`
 EOF
 pl_say "wrote $OUT"

@@ -74,7 +74,7 @@ SELECT bench.timed('GIN: key sets of the register', $$
     FROM bench.person p
          JOIN (SELECT a.person_id, blockkeys_agg(blocking_keys('nl', r)) AS keys
                FROM bench.address a JOIN bench.person p USING (person_id),
-                    LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number) r
+                    LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
                GROUP BY a.person_id) k USING (person_id)
     ORDER BY p.birth_date, p.sex, p.person_id $$);
 SELECT bench.timed('GIN: key sets of the registry', $$
@@ -94,6 +94,8 @@ CREATE FUNCTION bench.pc6(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL S
                  AND right(bench.squeeze(t), 2) NOT IN ('SA', 'SD', 'SS') THEN bench.squeeze(t) END $$;
 CREATE FUNCTION bench.pc4(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN bench.squeeze(t) ~ '^[1-9][0-9]{3}$' THEN bench.squeeze(t) ELSE left(bench.pc6(t), 4) END $$;
+CREATE FUNCTION bench.suffix(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT upper(translate(coalesce(t, ''), E' \t-/.', '')) $$;
 CREATE FUNCTION bench.nhr_date(t text) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN t ~ '^\d{2}-\d{2}-\d{4}$' THEN to_date(t, 'DD-MM-YYYY') END $$;
 
@@ -104,7 +106,7 @@ SELECT bench.timed('UNION: normalised register', $$
     SELECT a.person_id AS id, p.birth_date AS dob, p.sex::int AS sex, bench.pc6(a.postcode) AS pc6,
            bench.pc4(a.postcode) AS pc4, extract(year FROM p.birth_date)::int AS yr,
            to_char(p.birth_date, 'MM-DD') AS mmdd,
-           CASE WHEN a.house_number > 0 THEN a.house_number END AS hn
+           CASE WHEN a.house_number > 0 THEN a.house_number END AS hn, bench.suffix(a.house_suffix) AS hs
     FROM bench.address a JOIN bench.person p USING (person_id)
     ORDER BY p.birth_date, p.sex, p.person_id $$);
 SELECT bench.timed('UNION: normalised registry', $$
@@ -116,7 +118,7 @@ SELECT bench.timed('UNION: normalised registry', $$
            CASE e.sex WHEN '1' THEN 1 WHEN '2' THEN 2 END AS sex,
            bench.pc6(e.postcode) AS pc6, bench.pc4(e.postcode) AS pc4,
            extract(year FROM d)::int AS yr, to_char(d, 'MM-DD') AS mmdd,
-           CASE WHEN e.house_number > 0 THEN e.house_number END AS hn
+           CASE WHEN e.house_number > 0 THEN e.house_number END AS hn, bench.suffix(e.house_suffix) AS hs
     FROM bench.registry e, LATERAL (SELECT bench.nhr_date(e.birth_date) AS d) x
     ORDER BY d, e.sex, e.record_no $$);
 SELECT bench.timed('UNION: index build (5 btrees)', $$
@@ -124,7 +126,7 @@ SELECT bench.timed('UNION: index build (5 btrees)', $$
     CREATE INDEX ON bench.addr_f (yr, pc6);
     CREATE INDEX ON bench.addr_f (dob, pc4);
     CREATE INDEX ON bench.addr_f (mmdd, pc6, sex);
-    CREATE INDEX ON bench.addr_f (pc6, hn) $$);
+    CREATE INDEX ON bench.addr_f (pc6, hn, hs) $$);
 
 VACUUM ANALYZE bench.reg_keys;
 VACUUM ANALYZE bench.q_keys;
@@ -149,11 +151,12 @@ FROM pg_index i WHERE i.indrelid IN ('bench.person_f'::regclass, 'bench.addr_f':
 
 -- The candidate queries ------------------------------------------------------
 -- checksum: an order-independent sum over the pairs, equal for equal sets.
-CREATE TABLE bench.query (name text PRIMARY KEY, sql text);
+-- settings: planner settings for the query alone ("name=value,name=value").
+CREATE TABLE bench.query (name text PRIMARY KEY, sql text, settings text);
 INSERT INTO bench.query VALUES
 ('GIN &&', $$
     SELECT count(*), sum(hashint8(p.id # (q.id << 40))::numeric)
-    FROM bench.q_keys q JOIN bench.reg_keys p ON p.keys && q.keys $$),
+    FROM bench.q_keys q JOIN bench.reg_keys p ON p.keys && q.keys $$, NULL),
 ('UNION of 6 joins', $$
     SELECT count(*), sum(hashint8(x.pid # (x.qid << 40))::numeric) FROM (
         SELECT q.id AS qid, p.id AS pid FROM bench.q_f q JOIN bench.person_f p ON p.dob = q.dob AND p.sex = q.sex
@@ -162,10 +165,16 @@ INSERT INTO bench.query VALUES
         UNION SELECT q.id, p.id FROM bench.q_f q JOIN bench.person_f p ON p.dob = q.dob_swapped AND p.sex = q.sex
         UNION SELECT q.id, a.id FROM bench.q_f q JOIN bench.addr_f a
                                   ON a.mmdd = q.mmdd AND a.pc6 = q.pc6 AND a.sex = q.sex
-        UNION SELECT q.id, a.id FROM bench.q_f q JOIN bench.addr_f a ON a.pc6 = q.pc6 AND a.hn = q.hn) x $$),
+        UNION SELECT q.id, a.id FROM bench.q_f q JOIN bench.addr_f a
+                                  ON a.pc6 = q.pc6 AND a.hn = q.hn AND a.hs = q.hs) x $$, NULL),
 ('GIN @@ shares(keys, 2)', $$
     SELECT count(*), sum(hashint8(p.id # (q.id << 40))::numeric)
-    FROM bench.q_keys q JOIN bench.reg_keys p ON p.keys @@ shares(q.keys, 2) $$);
+    FROM bench.q_keys q JOIN bench.reg_keys p ON p.keys @@ shares(q.keys, 2) $$, NULL);
+-- The UNION once more with hash joins instead of the planner's choice of
+-- index nested loops, in case those are faster here.
+INSERT INTO bench.query
+SELECT 'UNION of 6 joins, hash joins', sql, 'enable_nestloop=off,enable_mergejoin=off'
+FROM bench.query WHERE name = 'UNION of 6 joins';
 
 -- Plans, for the record.
 CREATE TABLE bench.plan (name text, workers int, line int, plan text);
@@ -178,10 +187,14 @@ DECLARE
 BEGIN
     FOR r IN SELECT * FROM bench.query WHERE name <> 'GIN @@ shares(keys, 2)' LOOP
         i := 0;
+        PERFORM set_config(split_part(x, '=', 1), split_part(x, '=', 2), true)
+        FROM unnest(string_to_array(r.settings, ',')) x;
         FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || r.sql LOOP
             i := i + 1;
             INSERT INTO bench.plan VALUES (r.name, 0, i, l);
         END LOOP;
+        PERFORM set_config(split_part(x, '=', 1), 'on', true)
+        FROM unnest(string_to_array(r.settings, ',')) x;
     END LOOP;
 END
 $$;
@@ -212,8 +225,12 @@ BEGIN
             PERFORM set_config('max_parallel_workers_per_gather', w::text, true);
             FOR q IN SELECT * FROM bench.query ORDER BY name LOOP
                 CONTINUE WHEN w = 2 AND q.name = 'GIN @@ shares(keys, 2)';
+                PERFORM set_config(split_part(x, '=', 1), split_part(x, '=', 2), true)
+                FROM unnest(string_to_array(q.settings, ',')) x;
                 PERFORM bench.timed_pairs(q.name || CASE WHEN w = 0 THEN ' (serial)' ELSE ' (2 workers)' END,
                                           q.sql, r);
+                PERFORM set_config(split_part(x, '=', 1), 'on', true)
+                FROM unnest(string_to_array(q.settings, ',')) x;
             END LOOP;
         END LOOP;
     END LOOP;
@@ -278,8 +295,43 @@ SELECT l.*, (SELECT e.normalised
              FROM bench.reg_keys t
                   JOIN bench.person p ON p.person_id = t.id
                   JOIN bench.address a ON a.person_id = t.id,
-                  LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number) r,
+                  LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r,
                   LATERAL blocking_explain('nl', r) e
              WHERE t.keys && blockkeys(ARRAY[l.key]) AND e.key = l.key
              LIMIT 1) AS block
 FROM bench.largest l;
+
+-- The cap ------------------------------------------------------------------------
+-- Stop the oversized blocks (house numbers shared by more than 50 register
+-- persons: care homes and student housing), rebuild the registry's keys, and
+-- measure the candidates and their quality again.
+SELECT bench.timed('blocking_stop_oversized()', $$
+    CREATE TABLE bench.stopped AS SELECT * FROM blocking_stop_oversized('nl', 'bench.reg_keys', 'keys') $$);
+INSERT INTO bench.fact
+SELECT 'stopped keys', count(*)::text FROM bench.stopped
+UNION ALL
+SELECT 'stopped keys, rules', string_agg(DISTINCT rule_name, ', ') FROM bench.stopped;
+CREATE TABLE bench.q_keys_capped AS
+SELECT e.record_no AS id, e.true_person_id, blocking_keys('nl', e, probe => true) AS keys
+FROM bench.registry e
+ORDER BY right(e.birth_date, 4), substr(e.birth_date, 4, 2), left(e.birth_date, 2), e.sex, e.record_no;
+VACUUM ANALYZE bench.q_keys_capped;
+ALTER TABLE bench.q_keys_capped SET (parallel_workers = 2);
+DO $$
+DECLARE
+    r int;
+BEGIN
+    PERFORM set_config('max_parallel_workers_per_gather', '0', true);
+    FOR r IN 1..(SELECT n FROM bench.rounds) LOOP
+        PERFORM bench.timed_pairs('GIN && after the cap (serial)', $q$
+            SELECT count(*), sum(hashint8(p.id # (q.id << 40))::numeric)
+            FROM bench.q_keys_capped q JOIN bench.reg_keys p ON p.keys && q.keys $q$, r);
+    END LOOP;
+END
+$$;
+INSERT INTO bench.quality
+SELECT 'all six rules, at least 1 shared, after the cap', 7, 1, q.*, NULL
+FROM blocking_quality('bench.q_keys_capped', 'id', 'keys', 'true_person_id', 'bench.reg_keys', 'id', 'keys', 1) q;
+INSERT INTO bench.quality
+SELECT 'all six rules, at least 2 shared, after the cap', 8, 2, q.*, NULL
+FROM blocking_quality('bench.q_keys_capped', 'id', 'keys', 'true_person_id', 'bench.reg_keys', 'id', 'keys', 2) q;

@@ -5,7 +5,8 @@ SET search_path = public, pseudolink;
 SELECT rule_id, name, parts, max_block, enabled FROM add_dutch_blocking_rules('nl') ORDER BY rule_id;
 -- ... and with other field names, for a table that calls them differently.
 SELECT rule_id, parts FROM add_dutch_blocking_rules('nl_nhr', birth_date => 'geboortedatum',
-    sex => 'geslacht', postcode => 'pc', house_number => 'huisnummer', max_block => 50)
+    sex => 'geslacht', postcode => 'pc', house_number => 'huisnummer', house_suffix => 'toevoeging',
+    max_block => 50)
 ORDER BY rule_id;
 -- Twice is an error: rule ids are unique per model.
 SELECT count(*) FROM add_dutch_blocking_rules('nl');
@@ -42,16 +43,16 @@ RETURNING name, max_block, description;
 UPDATE blocking_rule SET max_block = 1000, description = NULL WHERE model = 'nl' AND rule_id = 1;
 
 -- Records: NHR-style text dates and codes, and typed values.
-CREATE TABLE rec (id int, birth_date text, sex int, postcode text, house_number text);
+CREATE TABLE rec (id int, birth_date text, sex int, postcode text, house_number text, house_suffix text);
 INSERT INTO rec VALUES
-  (1, '07-03-1950', 2, '1234 ab', '12a'),   -- NHR date form, postcode with a blank
-  (2, '1950-03-07', 2, '1234AB', '0012'),   -- ISO date form, leading zeros
-  (3, '03-07-1950', 2, '1234AB', NULL),     -- day and month of 1 swapped
-  (4, '31-02-1950', -1, '0000', '-1'),      -- no such date, sex unknown, abroad
-  (5, '07/03/1950', 1, '1234 SA', 'a'),     -- slashes; SA is never used; no number
-  (6, NULL, NULL, NULL, NULL),              -- nothing
-  (7, '13-03-1950', 2, '-1', '7'),          -- a day that cannot be a month
-  (8, '03-03-1950', 2, '9999ZZ', '1');      -- day equal to month: no swapped twin
+  (1, '07-03-1950', 2, '1234 ab', '12', ' -a'),  -- NHR date form, postcode with a blank
+  (2, '1950-03-07', 2, '1234AB', '0012', 'A'),   -- ISO date form, leading zeros
+  (3, '03-07-1950', 2, '1234AB', NULL, NULL),    -- day and month of 1 swapped
+  (4, '31-02-1950', -1, '0000', '-1', NULL),     -- no such date, sex unknown, abroad
+  (5, '07/03/1950', 1, '1234 SA', 'a', NULL),    -- slashes; SA is never used; no number
+  (6, NULL, NULL, NULL, NULL, NULL),             -- nothing
+  (7, '13-03-1950', 2, '-1', '7', NULL),         -- a day that cannot be a month
+  (8, '03-03-1950', 2, '9999ZZ', '1', NULL);     -- day equal to month: no swapped twin; no suffix
 
 SELECT r.id, e.rule_id, e.normalised, e.outcome
 FROM rec r, blocking_explain('nl', r) e ORDER BY r.id, e.rule_id;
@@ -83,20 +84,33 @@ SELECT blocking_keys('nl', NULL::rec) IS NULL AS null_record;
 
 -- Typed fields: date, timestamp, integer house numbers, varchar postcodes;
 -- the same values give the same keys as the text forms.
-CREATE TABLE rec_typed (birth_date date, sex smallint, postcode varchar(7), house_number int);
-INSERT INTO rec_typed VALUES ('1950-03-07', 2, '1234AB', 12);
+CREATE TABLE rec_typed (birth_date date, sex smallint, postcode varchar(7), house_number int, house_suffix char(1));
+INSERT INTO rec_typed VALUES ('1950-03-07', 2, '1234AB', 12, 'A');
 SELECT (SELECT blocking_keys('nl', t) FROM rec_typed t)::text
      = (SELECT blocking_keys('nl', r) FROM rec r WHERE id = 1)::text AS typed_equals_text;
 SELECT blocking_keys('nl', x)::text = (SELECT blocking_keys('nl', r) FROM rec r WHERE id = 1)::text AS timestamp_field
 FROM (SELECT timestamp '1950-03-07 13:45' AS birth_date, 'V'::text AS sex, '1234ab'::text AS postcode,
-             ' 12 '::text AS house_number) x;
+             ' 12 '::text AS house_number, 'A'::text AS house_suffix) x;
 SELECT blocking_keys('nl', x) FROM (SELECT date 'infinity' AS birth_date, 1 AS sex,
-                                           NULL::text AS postcode, NULL::text AS house_number) x;
+                                           NULL::text AS postcode, NULL::text AS house_number,
+                                           NULL::text AS house_suffix) x;
 -- Sex codes.
 SELECT s, (SELECT normalised FROM blocking_explain('nl', x) WHERE rule_id = 1)
 FROM unnest(ARRAY['1', 'M', 'man', 'male', '2', 'v', 'F', 'vrouw', 'female', '-1', '0', 'X', '']) s,
      LATERAL (SELECT date '1950-01-01' AS birth_date, s AS sex, NULL::text AS postcode,
-                     NULL::text AS house_number) x;
+                     NULL::text AS house_number, NULL::text AS house_suffix) x;
+
+-- House number suffixes: case, blanks and separators do not matter, and a
+-- missing suffix is the empty one (a house without a suffix has its key).
+SELECT v.house_number, v.house_suffix, e.normalised, e.outcome
+FROM (VALUES ('12', 'a'), ('12', ' - A '), ('12', 'H'), ('12', '2 hoog'), ('12', NULL), ('12', ''),
+             ('12', 'abcdefghijklmnopq'), (NULL, 'A')) v(house_number, house_suffix),
+     LATERAL (SELECT date '1950-01-01' AS birth_date, 1 AS sex, '1234AB'::text AS postcode,
+                     v.house_number, v.house_suffix) r,
+     blocking_explain('nl', r) e
+WHERE e.rule_id = 6;
+-- Without a suffix field, the rule set leaves the suffix out.
+SELECT rule_id, parts FROM add_dutch_blocking_rules('nl_nosuffix', house_suffix => NULL) WHERE rule_id = 6;
 
 -- Other transforms: text, postcode4 of a four-digit postcode.
 INSERT INTO blocking_rule (model, rule_id, name, parts)
@@ -127,7 +141,8 @@ SELECT m, key_count(blocking_keys(m, r)) FROM rec r, unnest(ARRAY['nl', 'nl_nhr'
 WHERE r.id = 1 AND m = 'nl'
 UNION ALL
 SELECT m, key_count(blocking_keys(m, x)) FROM unnest(ARRAY['nl_nhr']) m,
-    (SELECT '07-03-1950'::text AS geboortedatum, 2 AS geslacht, '1234AB'::text AS pc, '12'::text AS huisnummer) x;
+    (SELECT '07-03-1950'::text AS geboortedatum, 2 AS geslacht, '1234AB'::text AS pc, '12'::text AS huisnummer,
+            NULL::text AS toevoeging) x;
 CREATE FUNCTION count_keys_twice() RETURNS int[] LANGUAGE plpgsql AS $$
 DECLARE
     r rec;
@@ -160,4 +175,4 @@ VALUES ('nl', 1, 0, '2024-01-01 00:00+00', 'someone');
 SELECT extconfig::regclass[] FROM pg_extension WHERE extname = 'pseudolink';
 
 DROP TABLE rec, rec_typed;
-DELETE FROM blocking_rule WHERE model IN ('nl_nhr', 'names');
+DELETE FROM blocking_rule WHERE model IN ('nl_nhr', 'nl_nosuffix', 'names');

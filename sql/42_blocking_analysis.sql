@@ -22,14 +22,15 @@ SELECT p.id AS person_id, a.period,
             ELSE (1011 + abs(hashint8(p.id * 7 + a.period)) % 8900)::text
                  || chr(65 + (abs(hashint8(p.id * 7 + a.period + 2)) % 18)::int)
                  || chr(65 + (abs(hashint8(p.id * 7 + a.period + 3)) % 26)::int) END AS postcode,
-       (1 + abs(hashint8(p.id * 7 + a.period + 4)) % 120)::text AS house_number
+       (1 + abs(hashint8(p.id * 7 + a.period + 4)) % 120)::text AS house_number,
+       CASE WHEN p.id % 9 = 0 THEN 'A' END AS house_suffix
 FROM person p, generate_series(1, CASE WHEN p.id % 4 = 0 THEN 2 ELSE 1 END) a(period);
 
 -- The register's key sets: one per person, over all address periods.
 CREATE TABLE reg_keys AS
 SELECT a.person_id AS id, blockkeys_agg(blocking_keys('small', r)) AS keys
 FROM address a JOIN person p ON p.id = a.person_id,
-     LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number) r
+     LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
 GROUP BY a.person_id;
 
 -- 300 registry records of persons 1, 8, 15, ... with errors, and 20 records
@@ -47,12 +48,13 @@ SELECT s.record_id, s.person_id AS true_person_id,
                     ELSE p.birth_date END, 'DD-MM-YYYY') AS birth_date,
        CASE WHEN s.record_id % 10 = 7 THEN 3 - p.sex ELSE p.sex END AS sex,
        CASE WHEN s.record_id % 10 = 3 THEN left(a.postcode, 5) || 'X' ELSE a.postcode END AS postcode,
-       CASE WHEN s.record_id % 3 = 0 THEN NULL ELSE a.house_number END AS house_number
+       CASE WHEN s.record_id % 3 = 0 THEN NULL ELSE a.house_number END AS house_number,
+       a.house_suffix
 FROM src s JOIN person p ON p.id = s.person_id
      JOIN address a ON a.person_id = s.person_id
       AND a.period = CASE WHEN s.record_id % 10 = 5 AND s.person_id % 4 = 0 THEN 2 ELSE 1 END
 UNION ALL
-SELECT 300 + i, NULL, to_char(date '1950-01-01' + i * 97, 'DD-MM-YYYY'), 1, '5555AA', NULL
+SELECT 300 + i, NULL, to_char(date '1950-01-01' + i * 97, 'DD-MM-YYYY'), 1, '5555AA', NULL, NULL
 FROM generate_series(1, 20) i;
 
 CREATE TABLE probe_keys AS
@@ -82,7 +84,7 @@ FROM blocking_analysis('small', 'probe_keys', 'keys', 'reg_keys', 'keys');
 UPDATE reg_keys k SET keys = x.keys
 FROM (SELECT a.person_id AS id, blockkeys_agg(blocking_keys('small', r)) AS keys
       FROM address a JOIN person p ON p.id = a.person_id,
-           LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number) r
+           LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
       GROUP BY a.person_id) x
 WHERE x.id = k.id;
 UPDATE probe_keys k SET keys = blocking_keys('small', r, probe => true) FROM registry r WHERE r.record_id = k.id;

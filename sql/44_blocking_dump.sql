@@ -25,7 +25,7 @@ SELECT dblink_exec(dump_conn('pseudolink_dump_src'), $setup$
     INSERT INTO blocking_rule (model, rule_id, name, parts, enabled)
         VALUES ('nl', 7, 'birth_year_sex', ARRAY['year(birth_date)', 'sex(sex)'], false);
     CREATE TABLE register (id int PRIMARY KEY, birth_date date, sex int, postcode text, house_number text,
-                           keys blockkeys);
+                           house_suffix text, keys blockkeys);
     INSERT INTO register (id, birth_date, sex, postcode, house_number)
     SELECT i, date '1940-01-01' + (i * 37) % 9000, 1 + i % 2,
            (1011 + i % 500)::text || 'AB', (1 + i % 90)::text

@@ -71,7 +71,8 @@ typedef enum BlockTransform
 	BT_POSTCODE,
 	BT_POSTCODE4,
 	BT_SEX,
-	BT_HOUSE_NUMBER
+	BT_HOUSE_NUMBER,
+	BT_HOUSE_SUFFIX
 } BlockTransform;
 
 static const struct
@@ -90,9 +91,10 @@ static const struct
 	{"postcode4", BT_POSTCODE4, false},
 	{"sex", BT_SEX, false},
 	{"house_number", BT_HOUSE_NUMBER, false},
+	{"house_suffix", BT_HOUSE_SUFFIX, false},
 };
 
-#define TRANSFORM_NAMES "text, date, year, month_day, day_month_swapped, postcode, postcode4, sex, house_number"
+#define TRANSFORM_NAMES "text, date, year, month_day, day_month_swapped, postcode, postcode4, sex, house_number, house_suffix"
 
 /* How a field's value is read. */
 typedef enum FieldKind
@@ -802,6 +804,30 @@ atoi4(const char *s)
 }
 
 /*
+ * "a", " -A", "h" -> "A", "H": upper case, without blanks and the separators
+ * "-", "/" and "."; empty when there is no suffix.  -1 when longer than max
+ * (no suffix is that long: it is not a suffix).
+ */
+static int
+norm_house_suffix(const char *s, int len, char *out, int max)
+{
+	int			n = 0,
+				i;
+
+	for (i = 0; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (c == ' ' || c == '\t' || c == '-' || c == '/' || c == '.')
+			continue;
+		if (n == max)
+			return -1;
+		out[n++] = pg_ascii_toupper(c);
+	}
+	return n;
+}
+
+/*
  * Append one part's normalised value to the hash input, as a 4-byte little
  * endian length and the bytes, and set *order to a 16-bit number that sorts
  * like the value (see rule_key).  Returns false when the part has no value.
@@ -815,7 +841,16 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe, uint32
 	uint32		ulen;
 
 	if (v->isnull)
-		return false;
+	{
+		/*
+		 * Most dwellings have no suffix: a missing suffix is the empty one,
+		 * so that a house without one still has its key.
+		 */
+		if (transforms[part->transform].transform != BT_HOUSE_SUFFIX)
+			return false;
+		v->str = "";
+		v->len = 0;
+	}
 	switch (transforms[part->transform].transform)
 	{
 		case BT_DATE:
@@ -881,6 +916,12 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe, uint32
 			if ((len = norm_house_number(v->str, v->len, buf)) == 0)
 				return false;
 			*order = len > 5 ? 0xFFFF : Min(atoi_n(buf, len), 0xFFFF);
+			break;
+		case BT_HOUSE_SUFFIX:
+			if ((len = norm_house_suffix(v->str, v->len, buf, sizeof(buf))) < 0)
+				return false;
+			*order = len == 0 ? 0 : ((uint32) (unsigned char) buf[0] << 8) |
+				(len > 1 ? (unsigned char) buf[1] : 0);
 			break;
 		case BT_TEXT:
 			{

@@ -37,7 +37,7 @@ COMMENT ON COLUMN pseudolink.blocking_rule.rule_id IS
     'rule id, 1-255; the top byte of every key of the rule, so keys of different rules never collide';
 COMMENT ON COLUMN pseudolink.blocking_rule.name IS 'name of the rule, unique in its model';
 COMMENT ON COLUMN pseudolink.blocking_rule.parts IS
-    'the parts, each transform(field): text, date, year, month_day, day_month_swapped, postcode, postcode4, sex, house_number';
+    'the parts, each transform(field): text, date, year, month_day, day_month_swapped, postcode, postcode4, sex, house_number, house_suffix';
 COMMENT ON COLUMN pseudolink.blocking_rule.max_block IS
     'cap: a key shared by more target records than this is oversized (blocking_stop_oversized stops it); null for no cap';
 COMMENT ON COLUMN pseudolink.blocking_rule.enabled IS 'whether blocking_keys uses the rule';
@@ -127,7 +127,9 @@ CREATE FUNCTION pseudolink.add_dutch_blocking_rules(
     sex text DEFAULT 'sex',
     postcode text DEFAULT 'postcode',
     house_number text DEFAULT 'house_number',
-    max_block integer DEFAULT 1000)
+    house_suffix text DEFAULT 'house_suffix',
+    max_block integer DEFAULT 1000,
+    house_number_max_block integer DEFAULT 50)
 RETURNS SETOF pseudolink.blocking_rule
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -135,27 +137,29 @@ AS $$
     INSERT INTO pseudolink.blocking_rule (model, rule_id, name, parts, max_block, description)
     VALUES
       ($1, 1, 'birth_date_sex',
-       ARRAY[format('date(%s)', $2), format('sex(%s)', $3)], $6,
+       ARRAY[format('date(%s)', $2), format('sex(%s)', $3)], $7,
        'birth date and sex: survives any postcode or house number error and every move'),
       ($1, 2, 'birth_year_postcode',
-       ARRAY[format('year(%s)', $2), format('postcode(%s)', $4)], $6,
+       ARRAY[format('year(%s)', $2), format('postcode(%s)', $4)], $7,
        'birth year and full postcode: survives a wrong day or month of birth and a wrong sex'),
       ($1, 3, 'birth_date_postcode4',
-       ARRAY[format('date(%s)', $2), format('postcode4(%s)', $4)], $6,
+       ARRAY[format('date(%s)', $2), format('postcode4(%s)', $4)], $7,
        'birth date and four-digit postcode: survives a wrong postcode letter, a move within the area and a wrong sex'),
       ($1, 4, 'swapped_birth_date_sex',
-       ARRAY[format('day_month_swapped(%s)', $2), format('sex(%s)', $3)], $6,
+       ARRAY[format('day_month_swapped(%s)', $2), format('sex(%s)', $3)], $7,
        'birth date with day and month exchanged, and sex: finds the record whose day and month were swapped'),
       ($1, 5, 'birth_day_postcode_sex',
-       ARRAY[format('month_day(%s)', $2), format('postcode(%s)', $4), format('sex(%s)', $3)], $6,
+       ARRAY[format('month_day(%s)', $2), format('postcode(%s)', $4), format('sex(%s)', $3)], $7,
        'day and month of birth, full postcode and sex: survives a wrong birth year'),
       ($1, 6, 'postcode_house_number',
-       ARRAY[format('postcode(%s)', $4), format('house_number(%s)', $5)], $6,
-       'full postcode and house number, when a house number is present: survives any birth date or sex error')
+       ARRAY[format('postcode(%s)', $4), format('house_number(%s)', $5)]
+         || CASE WHEN $6 IS NOT NULL THEN ARRAY[format('house_suffix(%s)', $6)] ELSE '{}' END, $8,
+       'full postcode, house number and suffix, when a house number is present: survives any birth date '
+       'or sex error; a block larger than a household is a care home or student housing')
     RETURNING *
 $$;
-COMMENT ON FUNCTION pseudolink.add_dutch_blocking_rules(text, text, text, text, text, integer) IS
-    'adds the six Dutch blocking rules (birth date, sex, postcode, house number) to a model, with the given field names';
+COMMENT ON FUNCTION pseudolink.add_dutch_blocking_rules(text, text, text, text, text, text, integer, integer) IS
+    'adds the six Dutch blocking rules (birth date, sex, postcode, house number and suffix) to a model, with the given field names (house_suffix => null: no suffix) and caps';
 
 -- Privileges -------------------------------------------------------------
 
@@ -168,11 +172,11 @@ REVOKE ALL ON FUNCTION
     pseudolink.blocking_rule_guard(),
     pseudolink.blocking_keys(text, record, boolean),
     pseudolink.blocking_explain(text, record, boolean),
-    pseudolink.add_dutch_blocking_rules(text, text, text, text, text, integer)
+    pseudolink.add_dutch_blocking_rules(text, text, text, text, text, text, integer, integer)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     pseudolink.blocking_rule_parts_valid(text[]),
     pseudolink.blocking_keys(text, record, boolean),
     pseudolink.blocking_explain(text, record, boolean),
-    pseudolink.add_dutch_blocking_rules(text, text, text, text, text, integer)
+    pseudolink.add_dutch_blocking_rules(text, text, text, text, text, text, integer, integer)
 TO pseudolink_admin, pseudolink_steward;
