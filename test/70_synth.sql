@@ -1,7 +1,7 @@
 -- Synthetic data generator: who may run it, and what it promises (formats,
 -- consistency of register and extracts, ground truth, error rates).
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 
 CREATE ROLE tap_synth_steward LOGIN IN ROLE pseudolink_steward;
 CREATE ROLE tap_synth_admin LOGIN IN ROLE pseudolink_admin;
@@ -74,6 +74,13 @@ SELECT ok((SELECT (count(*) FILTER (WHERE twin_person_id IS NOT NULL) / 2.0)
           'twin deliveries are 1.0-1.8% of deliveries');
 SELECT ok((SELECT avg((p1.sex = p2.sex)::int) FROM p p1 JOIN p p2 ON p2.person_id = p1.twin_person_id)
           BETWEEN 0.63 AND 0.72, 'about 67.6% of twin pairs are same-sex');
+SELECT is((SELECT count(*)::int FROM p p1 JOIN p p2 ON p2.person_id = p1.twin_person_id
+           JOIN a a1 ON a1.person_id = p1.person_id AND a1.valid_to IS NULL
+           JOIN a a2 ON a2.person_id = p2.person_id AND a2.valid_to IS NULL
+           WHERE p1.birth_date > '2006-01-01'
+             AND (a1.postcode, a1.house_number, a1.house_suffix)
+                 IS DISTINCT FROM (a2.postcode, a2.house_number, a2.house_suffix)),
+          0, 'twins under 18 live at one address');
 
 -- postcodes
 SELECT is((SELECT count(*)::int FROM pc
@@ -149,7 +156,8 @@ SELECT is((SELECT count(*)::int FROM xt
           0, 'a record without errors carries its person''s birth date, sex and address at the event date');
 SELECT is((SELECT count(*)::int FROM xt
            WHERE 'postcode_old_address' = ANY (errors)
-             AND (upper(replace(postcode, ' ', '')), house_number) IS NOT DISTINCT FROM (true_postcode, true_number)),
+             AND (upper(replace(postcode, ' ', '')), house_number, house_suffix)
+                 IS NOT DISTINCT FROM (true_postcode, true_number, true_suffix)),
           0, 'an old address differs from the address at the event date');
 SELECT is((SELECT count(*)::int FROM xt
            WHERE ('birth_date_typo' = ANY (errors) OR 'birth_date_transposition' = ANY (errors)
