@@ -83,6 +83,10 @@ SELECT bench.timed('GIN: key sets of the registry', $$
     FROM bench.registry e
     ORDER BY right(e.birth_date, 4), substr(e.birth_date, 4, 2), left(e.birth_date, 2), e.sex, e.record_no $$);
 SELECT bench.timed('GIN: index build', $$ CREATE INDEX reg_keys_gin ON bench.reg_keys USING gin (keys) $$);
+-- The same key sets in person id order (a keyed permutation: no order at
+-- all), to measure what the birth date order of the register is worth.
+CREATE TABLE bench.reg_keys_unordered AS SELECT * FROM bench.reg_keys ORDER BY id;
+CREATE INDEX reg_keys_unordered_gin ON bench.reg_keys_unordered USING gin (keys);
 
 -- UNION: normalised columns and one btree per rule -------------------------
 -- The same normalisation as the blocking transforms, in SQL.
@@ -129,12 +133,14 @@ SELECT bench.timed('UNION: index build (5 btrees)', $$
     CREATE INDEX ON bench.addr_f (pc6, hn, hs) $$);
 
 VACUUM ANALYZE bench.reg_keys;
+VACUUM ANALYZE bench.reg_keys_unordered;
 VACUUM ANALYZE bench.q_keys;
 VACUUM ANALYZE bench.person_f;
 VACUUM ANALYZE bench.addr_f;
 VACUUM ANALYZE bench.q_f;
 -- Up to two workers for every table, whatever its size.
 ALTER TABLE bench.reg_keys SET (parallel_workers = 2);
+ALTER TABLE bench.reg_keys_unordered SET (parallel_workers = 2);
 ALTER TABLE bench.q_keys SET (parallel_workers = 2);
 ALTER TABLE bench.person_f SET (parallel_workers = 2);
 ALTER TABLE bench.addr_f SET (parallel_workers = 2);
@@ -169,7 +175,10 @@ INSERT INTO bench.query VALUES
                                   ON a.pc6 = q.pc6 AND a.hn = q.hn AND a.hs = q.hs) x $$, NULL),
 ('GIN @@ shares(keys, 2)', $$
     SELECT count(*), sum(hashint8(p.id # (q.id << 40))::numeric)
-    FROM bench.q_keys q JOIN bench.reg_keys p ON p.keys @@ shares(q.keys, 2) $$, NULL);
+    FROM bench.q_keys q JOIN bench.reg_keys p ON p.keys @@ shares(q.keys, 2) $$, NULL),
+('GIN && on a register not in birth date order', $$
+    SELECT count(*), sum(hashint8(p.id # (q.id << 40))::numeric)
+    FROM bench.q_keys q JOIN bench.reg_keys_unordered p ON p.keys && q.keys $$, NULL);
 -- The UNION once more with hash joins instead of the planner's choice of
 -- index nested loops, in case those are faster here.
 INSERT INTO bench.query
@@ -185,7 +194,7 @@ DECLARE
     l text;
     i int;
 BEGIN
-    FOR r IN SELECT * FROM bench.query WHERE name <> 'GIN @@ shares(keys, 2)' LOOP
+    FOR r IN SELECT * FROM bench.query WHERE name IN ('GIN &&', 'UNION of 6 joins', 'UNION of 6 joins, hash joins') LOOP
         i := 0;
         PERFORM set_config(split_part(x, '=', 1), split_part(x, '=', 2), true)
         FROM unnest(string_to_array(r.settings, ',')) x;
@@ -214,6 +223,7 @@ $$;
 -- Rounds: each query in turn, serial and with two workers, so that the
 -- machine's noise falls on both alike.
 CREATE TABLE bench.rounds AS SELECT :rounds::int AS n;
+CREATE TABLE bench.params AS SELECT :seed::bigint AS seed, :persons::bigint AS persons;
 DO $$
 DECLARE
     r int;
@@ -224,7 +234,8 @@ BEGIN
         FOREACH w IN ARRAY ARRAY[0, 2] LOOP
             PERFORM set_config('max_parallel_workers_per_gather', w::text, true);
             FOR q IN SELECT * FROM bench.query ORDER BY name LOOP
-                CONTINUE WHEN w = 2 AND q.name = 'GIN @@ shares(keys, 2)';
+                CONTINUE WHEN w = 2 AND q.name IN ('GIN @@ shares(keys, 2)',
+                                                   'GIN && on a register not in birth date order');
                 PERFORM set_config(split_part(x, '=', 1), split_part(x, '=', 2), true)
                 FROM unnest(string_to_array(q.settings, ',')) x;
                 PERFORM bench.timed_pairs(q.name || CASE WHEN w = 0 THEN ' (serial)' ELSE ' (2 workers)' END,
@@ -311,6 +322,21 @@ INSERT INTO bench.fact
 SELECT 'stopped keys', count(*)::text FROM bench.stopped
 UNION ALL
 SELECT 'stopped keys, rules', string_agg(DISTINCT rule_name, ', ') FROM bench.stopped;
+-- What the stopped blocks are: the kind of their postcode, from the generator's ground truth.
+INSERT INTO bench.fact
+SELECT 'stopped keys, kinds', string_agg(n || ' ' || kind, ', ' ORDER BY n DESC)
+FROM (SELECT k.kind, count(*) AS n
+      FROM bench.stopped s
+           CROSS JOIN LATERAL (
+               SELECT split_part(e.normalised, ' | ', 1) AS postcode
+               FROM bench.reg_keys t JOIN bench.person p ON p.person_id = t.id
+                    JOIN bench.address a ON a.person_id = t.id,
+                    LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r,
+                    LATERAL blocking_explain('nl', r) e
+               WHERE t.keys && blockkeys(ARRAY[s.key]) AND e.key = s.key LIMIT 1) b
+           JOIN pseudolink.synth_postcodes((SELECT seed FROM bench.params), (SELECT persons FROM bench.params)) k
+             ON k.postcode = b.postcode
+      GROUP BY k.kind) x;
 CREATE TABLE bench.q_keys_capped AS
 SELECT e.record_no AS id, e.true_person_id, blocking_keys('nl', e, probe => true) AS keys
 FROM bench.registry e
