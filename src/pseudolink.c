@@ -13,9 +13,11 @@
 
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
 #include <sodium.h>
 
+#include "blocking.h"
 #include "keys.h"
 #include "pseudolink.h"
 
@@ -38,6 +40,14 @@ _PG_init(void)
 				errhint("Check that the server can read /dev/urandom."));
 
 	pseudolink_keys_init();
+	blocking_init();
+
+	/*
+	 * Last, after every module has defined its settings: from here on an
+	 * unknown pseudolink.* setting is an error, not a silent placeholder
+	 * (a misspelt pseudolink.key_file must not go unnoticed).
+	 */
+	MarkGUCPrefixReserved("pseudolink");
 }
 
 /* library_version() returns the version of the loaded shared library. */
