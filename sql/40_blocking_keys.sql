@@ -90,7 +90,8 @@ SELECT key_count(NULL), NULL::blockkeys && '{1}', shares(NULL, 1), blockkeys(NUL
 
 -- The operators and the operator class as the catalogue sees them.
 SELECT oprname, oprleft::regtype, oprright::regtype, oprcom <> 0 AS commutes, oprcode
-FROM pg_operator WHERE oprnamespace = 'pseudolink'::regnamespace ORDER BY oprname;
+FROM pg_operator WHERE oprnamespace = 'pseudolink'::regnamespace
+  AND oprleft IN ('pseudolink.blockkeys'::regtype, 'pseudolink.blockquery'::regtype) ORDER BY oprname;
 SELECT amvalidate(oid) AS valid, opcname, opcdefault, opckeytype::regtype
 FROM pg_opclass WHERE opcname = 'blockkeys_ops';
 SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel

@@ -172,7 +172,8 @@ INSERT INTO blocking_stop_key (model, key, block_size, stopped_at, stopped_by)
 VALUES ('nl', 1, 0, '2024-01-01 00:00+00', 'someone');
 
 -- The tables are configuration that pg_dump keeps.
-SELECT extconfig::regclass[] FROM pg_extension WHERE extname = 'pseudolink';
+SELECT array_agg(c ORDER BY c::text) FROM pg_extension, unnest(extconfig::regclass[]) AS c
+WHERE extname = 'pseudolink' AND c::text LIKE 'blocking%';
 
 DROP TABLE rec, rec_typed;
 DELETE FROM blocking_rule WHERE model IN ('nl_nhr', 'nl_nosuffix', 'names');
