@@ -3,12 +3,14 @@
 # throwaway cluster) and assembles bench/RESULTS.md from their result files.
 #
 # Usage: bash bench/run.sh [name ...]   (default: every bench/*.sh but this one)
+#        bash bench/run.sh --assemble   (only rebuild RESULTS.md from bench/results/)
 # A benchmark that fails is reported and the others still run; the exit
 # status is non-zero if any failed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-if [ $# -gt 0 ]; then names=("$@")
+if [ "${1:-}" = --assemble ]; then names=()
+elif [ $# -gt 0 ]; then names=("$@")
 else
     names=()
     for f in "$here"/*.sh; do
