@@ -257,7 +257,12 @@ ReadKeyFile(const char *path, unsigned char *buf, size_t *len, KeyLoadResult *re
 	int			fd;
 	size_t		total = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a named pipe (or a device) to read would otherwise
+	 * wait for a writer, unkillable by a cancel, and at server start forever;
+	 * such a file is refused below.  Reads of a regular file ignore the flag.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 	{
 		result->problem = KP_FILE_OPEN;

@@ -1,0 +1,27 @@
+-- Key sources that misbehave: whatever the key file is and whatever the key
+-- command does, loading the key ends within pseudolink.key_command_timeout
+-- or at a cancel, and fails with the error that names the problem.
+--
+-- Helper files are made and removed in the data directory by a key command
+-- that then prints the public test key (sql/11_keys.sql explains the test
+-- keys).  Every statement is logged; test/run.sh checks that no key reached
+-- the server log.
+SET log_statement = 'all';
+SET search_path = pseudolink, public;
+SET pseudolink.key_file = '';
+
+-- A key file that is a named pipe is refused at once: opening it to read
+-- would wait, uninterruptibly, for a writer that never comes.
+SET pseudolink.key_command = 'rm -f pseudolink_review.fifo; mkfifo -m 600 pseudolink_review.fifo; cat pseudolink_test_single.key';
+SELECT root_key_fingerprint(1) AS v1;
+SET pseudolink.key_command = '';
+SET pseudolink.key_file = 'pseudolink_review.fifo';
+SELECT root_key_fingerprint(1);
+SET pseudolink.key_file = '';
+SET pseudolink.key_command = 'rm -f pseudolink_review.fifo; cat pseudolink_test_single.key';
+SELECT root_key_fingerprint(1) AS v1;
+
+RESET pseudolink.key_command;
+RESET pseudolink.key_file;
+RESET search_path;
+RESET log_statement;
