@@ -21,6 +21,17 @@ SET pseudolink.key_file = '';
 SET pseudolink.key_command = 'rm -f pseudolink_review.fifo; cat pseudolink_test_single.key';
 SELECT root_key_fingerprint(1) AS v1;
 
+-- A command that closes its output but keeps running is killed as well: by
+-- the timeout, or by a cancel.  Its key is not used.
+SET pseudolink.key_command_timeout = '200ms';
+SET pseudolink.key_command = 'cat pseudolink_test_single.key; exec >&-; sleep 30';
+SELECT root_key_fingerprint(1);
+SET pseudolink.key_command_timeout = '30s';
+SET statement_timeout = '300ms';
+SELECT root_key_fingerprint(1);
+RESET statement_timeout;
+RESET pseudolink.key_command_timeout;
+
 RESET pseudolink.key_command;
 RESET pseudolink.key_file;
 RESET search_path;

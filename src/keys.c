@@ -346,7 +346,8 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 	size_t		total = 0;
 	bool		too_long = false;
 	bool		ok = true;
-	int			status;
+	bool		exited = false;
+	int			status = -1;
 	struct timespec start;
 
 	result->from_command = true;
@@ -448,17 +449,45 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 		}
 	}
 	close(pipefd[0]);
-	if (!ok)
+
+	/*
+	 * The end of the output is not the end of the command: one that closes
+	 * its standard output and keeps running is waited for under the same
+	 * timeout and cancel as its output was, never in a blocking waitpid().
+	 */
+	while (ok && !exited)
 	{
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-	{
-		if (errno != EINTR)
+		pid_t		w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			exited = true;
+		else if (w < 0 && errno != EINTR)
 		{
 			status = -1;
-			break;
+			exited = true;
+		}
+		else if (IsUnderPostmaster && INTERRUPTS_PENDING_CONDITION())
+		{
+			result->problem = KP_COMMAND_INTERRUPTED;
+			ok = false;
+		}
+		else if (ElapsedMs(&start) > key_command_timeout)
+		{
+			result->problem = KP_COMMAND_TIMEOUT;
+			ok = false;
+		}
+		else
+			pg_usleep(10 * 1000L);
+	}
+	if (!exited)
+	{
+		/* SIGKILL ends it promptly, so this wait is short */
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0)
+		{
+			if (errno != EINTR)
+				break;
 		}
 	}
 	if (!ok)
