@@ -32,6 +32,11 @@ SELECT root_key_fingerprint(1);
 RESET statement_timeout;
 RESET pseudolink.key_command_timeout;
 
+-- Only a cancel or a termination stops a key command: another request to the
+-- backend (here one to log its memory use) waits until the key is loaded.
+SET pseudolink.key_command = 'cat pseudolink_test_single.key';
+SELECT pg_log_backend_memory_contexts(pg_backend_pid()) AS logged, root_key_fingerprint(1) AS v1;
+
 RESET pseudolink.key_command;
 RESET pseudolink.key_file;
 RESET search_path;

@@ -334,6 +334,21 @@ ElapsedMs(const struct timespec *start)
 }
 
 /*
+ * Whether the backend was asked to stop what it does: a cancel (also by
+ * statement_timeout), a termination, or a lost client.  Other interrupts (a
+ * parallel worker's message, a request to log memory use, a barrier) also
+ * set InterruptPending, but stopping the key command for them would fail the
+ * query for nothing: they stay pending until the next CHECK_FOR_INTERRUPTS().
+ * The postmaster, reading the key at start, has no such requests.
+ */
+static bool
+KeyCommandCancelled(void)
+{
+	return IsUnderPostmaster &&
+		(QueryCancelPending || ProcDiePending || ClientConnectionLost);
+}
+
+/*
  * Runs the key command through /bin/sh with its standard output in a pipe
  * and reads that into buf.  Not popen(): a command that hangs must be
  * killable, by the timeout or by a query cancel, and popen() gives no pid.
@@ -395,7 +410,7 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 		int			rc;
 		ssize_t		n;
 
-		if (IsUnderPostmaster && INTERRUPTS_PENDING_CONDITION())
+		if (KeyCommandCancelled())
 		{
 			result->problem = KP_COMMAND_INTERRUPTED;
 			ok = false;
@@ -466,7 +481,7 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 			status = -1;
 			exited = true;
 		}
-		else if (IsUnderPostmaster && INTERRUPTS_PENDING_CONDITION())
+		else if (KeyCommandCancelled())
 		{
 			result->problem = KP_COMMAND_INTERRUPTED;
 			ok = false;
