@@ -37,6 +37,13 @@ RESET pseudolink.key_command_timeout;
 SET pseudolink.key_command = 'cat pseudolink_test_single.key';
 SELECT pg_log_backend_memory_contexts(pg_backend_pid()) AS logged, root_key_fingerprint(1) AS v1;
 
+-- A command that prints without end is stopped as soon as its output is
+-- too long, not left running until the timeout.
+SET pseudolink.key_command_timeout = '10s';
+SET pseudolink.key_command = 'yes';
+SELECT root_key_fingerprint(1);
+RESET pseudolink.key_command_timeout;
+
 RESET pseudolink.key_command;
 RESET pseudolink.key_file;
 RESET search_path;

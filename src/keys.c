@@ -359,7 +359,6 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 	int			pipefd[2];
 	pid_t		pid;
 	size_t		total = 0;
-	bool		too_long = false;
 	bool		ok = true;
 	bool		exited = false;
 	int			status = -1;
@@ -435,16 +434,7 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 		if (rc == 0)
 			continue;
 
-		/* Keep draining past the limit so the command is never blocked. */
-		if (too_long)
-		{
-			unsigned char discard[512];
-
-			n = read(pipefd[0], discard, sizeof(discard));
-			sodium_memzero(discard, sizeof(discard));
-		}
-		else
-			n = read(pipefd[0], buf + total, PL_KEY_SOURCE_MAX + 1 - total);
+		n = read(pipefd[0], buf + total, PL_KEY_SOURCE_MAX + 1 - total);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -456,11 +446,18 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 		}
 		if (n == 0)
 			break;
-		if (!too_long)
+		total += n;
+
+		/*
+		 * Too long can only be refused: stop the command now rather than let
+		 * it run (a command that never stops printing would run until the
+		 * timeout and be reported as slow).
+		 */
+		if (total > PL_KEY_SOURCE_MAX)
 		{
-			total += n;
-			if (total > PL_KEY_SOURCE_MAX)
-				too_long = true;
+			result->problem = KP_TOO_LONG;
+			ok = false;
+			break;
 		}
 	}
 	close(pipefd[0]);
@@ -511,11 +508,6 @@ RunKeyCommand(const char *command, unsigned char *buf, size_t *len, KeyLoadResul
 	{
 		result->problem = KP_COMMAND_STATUS;
 		result->status = status;
-		return false;
-	}
-	if (too_long)
-	{
-		result->problem = KP_TOO_LONG;
 		return false;
 	}
 	*len = total;
