@@ -260,7 +260,7 @@ ReadKeyFile(const char *path, unsigned char *buf, size_t *len, KeyLoadResult *re
 	/*
 	 * O_NONBLOCK: opening a named pipe (or a device) to read would otherwise
 	 * wait for a writer, unkillable by a cancel, and at server start forever;
-	 * such a file is refused below.  Reads of a regular file ignore the flag.
+	 * such a file is refused below.
 	 */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -282,6 +282,8 @@ ReadKeyFile(const char *path, unsigned char *buf, size_t *len, KeyLoadResult *re
 		close(fd);
 		return false;
 	}
+	/* a regular file: read it blocking, whatever its file system makes of the flag */
+	(void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (st.st_uid != geteuid() && st.st_uid != 0)
 	{
 		result->problem = KP_FILE_OWNER;
