@@ -1,6 +1,6 @@
 -- Key sources that misbehave: whatever the key file is and whatever the key
 -- command does, loading the key ends within pseudolink.key_command_timeout
--- or at a cancel, and fails with the error that names the problem.
+-- or at a cancel, with the key or with the error that names the problem.
 --
 -- Helper files are made and removed in the data directory by a key command
 -- that then prints the public test key (sql/11_keys.sql explains the test
@@ -43,6 +43,10 @@ SET pseudolink.key_command_timeout = '10s';
 SET pseudolink.key_command = 'yes';
 SELECT root_key_fingerprint(1);
 RESET pseudolink.key_command_timeout;
+
+-- Output that arrives in pieces, with pauses between them, is read whole.
+SET pseudolink.key_command = 'head -c 30 pseudolink_test.key; sleep 0.2; tail -c +31 pseudolink_test.key | head -c 40; sleep 0.2; tail -c +71 pseudolink_test.key';
+SELECT root_key_fingerprint(1) AS v1, root_key_fingerprint(2) AS v2;
 
 RESET pseudolink.key_command;
 RESET pseudolink.key_file;
