@@ -82,23 +82,27 @@ SELECT a, b, levenshtein(a, b, 0) AS l0, levenshtein(a, b, 1) AS l1, levenshtein
 FROM edits WHERE a IN ('kitten', 'CA', 'ab', '', 'Müller');
 
 -- Properties over generated strings.  Short strings over a four-letter
--- alphabet with é (so that transpositions and repeats are common), and
--- longer ones (up to 150 characters) for the paths beyond one 64-bit word.
+-- alphabet, with é in two triples of three and ASCII only in the third (so
+-- that transpositions and repeats are common and both the byte and the
+-- character paths run), and longer ones (up to 150 characters) for the
+-- paths beyond one 64-bit word.
 SELECT setseed(0.2024);
 CREATE TEMP TABLE gen AS
 SELECT i,
-       (SELECT string_agg(substr('abcé', 1 + floor(random() * 4)::int, 1), '')
-        FROM generate_series(1, n1) WHERE i > 0) AS a,
-       (SELECT string_agg(substr('abcé', 1 + floor(random() * 4)::int, 1), '')
-        FROM generate_series(1, n2) WHERE i > 0) AS b,
-       (SELECT string_agg(substr('abcé', 1 + floor(random() * 4)::int, 1), '')
-        FROM generate_series(1, n3) WHERE i > 0) AS c
-FROM (SELECT i, CASE WHEN i % 10 = 0 THEN 60 + floor(random() * 90)::int ELSE floor(random() * 10)::int END AS n1,
+       (SELECT string_agg(substr(x.alphabet, 1 + floor(random() * 4)::int, 1), '')
+        FROM generate_series(1, n1), LATERAL (SELECT g.alphabet) x WHERE i > 0) AS a,
+       (SELECT string_agg(substr(x.alphabet, 1 + floor(random() * 4)::int, 1), '')
+        FROM generate_series(1, n2), LATERAL (SELECT g.alphabet) x WHERE i > 0) AS b,
+       (SELECT string_agg(substr(x.alphabet, 1 + floor(random() * 4)::int, 1), '')
+        FROM generate_series(1, n3), LATERAL (SELECT g.alphabet) x WHERE i > 0) AS c
+FROM (SELECT i, CASE WHEN i % 3 = 0 THEN 'abcd' ELSE 'abcé' END AS alphabet,
+             CASE WHEN i % 10 = 0 THEN 60 + floor(random() * 90)::int ELSE floor(random() * 10)::int END AS n1,
              CASE WHEN i % 10 = 0 THEN 60 + floor(random() * 90)::int ELSE floor(random() * 10)::int END AS n2,
              CASE WHEN i % 10 = 0 THEN 60 + floor(random() * 90)::int ELSE floor(random() * 10)::int END AS n3
       FROM generate_series(1, 3000) i) g;
 UPDATE gen SET a = coalesce(a, ''), b = coalesce(b, ''), c = coalesce(c, '');
 SELECT count(*) AS triples, count(*) FILTER (WHERE length(a) > 64) AS long_strings,
+       count(*) FILTER (WHERE length(a) > 64 AND a !~ 'é') AS long_ascii,
        count(*) FILTER (WHERE a ~ 'é') AS with_e_acute FROM gen;
 SELECT
     count(*) FILTER (WHERE jaro(a, b) <> jaro(b, a) OR jaro_winkler(a, b) <> jaro_winkler(b, a)

@@ -13,12 +13,15 @@
  * differences should not count.
  *
  * A linkage run compares millions of pairs, so the common case is made
- * cheap: byte-equal strings return at once, ASCII strings (most names) skip
- * the decoder, strings of up to PL_STACK_CHARS characters live in stack
- * buffers, and Levenshtein uses the bit-parallel algorithm of Myers (1999),
- * in Hyyrö's (2001) form for the edit distance, whenever the shorter string
- * fits a 64-bit word: one pass over the longer string, a dozen word
- * operations per character.  Below those sizes nothing is allocated.
+ * cheap: byte-equal strings return at once; ASCII strings (most names) are
+ * compared in place as bytes, without decoding; other strings of up to
+ * PL_STACK_CHARS characters are decoded into stack buffers; and strings
+ * that fit a 64-bit word use bit-parallel algorithms, one bit per position
+ * of one string: Jaro finds each match with a few word operations instead
+ * of a scan of its window, and Levenshtein is Myers' (1999) algorithm in
+ * Hyyrö's (2001) form for the edit distance, one pass over the longer
+ * string.  Below those sizes nothing is allocated.  bench/scoring.sh
+ * measures the result against pg_similarity and fuzzystrmatch.
  *
  * A string may have at most PL_COMPARE_MAX_CHARS characters.  The distances
  * take time (and Damerau-Levenshtein memory) in proportion to the product
@@ -30,6 +33,7 @@
 
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 
 #include "compare.h"
@@ -76,26 +80,40 @@ DecodeText(const text *t, PlChars *s, const char *fn)
 	int			i;
 
 	s->allocated = false;
-	for (i = 0; i < len; i++)
-		if (p[i] & 0x80)
-			break;
-	if (i == len)
+	s->ascii = true;
+	if (len <= PL_STACK_CHARS)
 	{
-		/* ASCII: one byte, one character, in every server encoding */
-		if (len > PL_COMPARE_MAX_CHARS)
-			TooLong(fn, len, true);
-		if (len <= PL_STACK_CHARS)
-			s->c = s->buf;
-		else
+		/* the common case: copy while checking, one pass */
+		for (i = 0; i < len; i++)
 		{
+			if (p[i] & 0x80)
+				break;
+			s->buf[i] = p[i];
+		}
+		if (i == len)
+		{
+			s->c = s->buf;
+			s->n = len;
+			return;
+		}
+	}
+	else
+	{
+		for (i = 0; i < len; i++)
+			if (p[i] & 0x80)
+				break;
+		if (i == len)
+		{
+			/* ASCII: one byte, one character, in every server encoding */
+			if (len > PL_COMPARE_MAX_CHARS)
+				TooLong(fn, len, true);
 			s->c = palloc(len * sizeof(pg_wchar));
 			s->allocated = true;
+			for (i = 0; i < len; i++)
+				s->c[i] = p[i];
+			s->n = len;
+			return;
 		}
-		for (i = 0; i < len; i++)
-			s->c[i] = p[i];
-		s->n = len;
-		s->ascii = true;
-		return;
 	}
 
 	/* Not decoding a huge string just to count its characters. */
@@ -134,99 +152,34 @@ SameShortText(const text *a, const text *b)
 		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), len) == 0;
 }
 
+/* True when every byte is below 128, checked a word at a time. */
+static inline bool
+AsciiBytes(const unsigned char *p, int len)
+{
+	uint64		acc = 0;
+	int			i = 0;
+
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64		w;
+
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < len; i++)
+		acc |= p[i];
+	return (acc & UINT64CONST(0x8080808080808080)) == 0;
+}
+
 /* ---------------------------------------------------------------------
- * Jaro and Jaro-Winkler
+ * Position masks
  * ---------------------------------------------------------------------
  */
 
 /*
- * Jaro (1989): characters match when equal and at most
- * max(|a|, |b|) / 2 - 1 positions apart, each character matched at most
- * once, greedily from the left; with m matches of which u are out of order,
- * jaro = (m / |a| + m / |b| + (m - floor(u / 2)) / m) / 3.  Halving u with
- * integer division follows Winkler's reference code (strcmp95).
- */
-double
-PlJaro(const pg_wchar *a, int na, const pg_wchar *b, int nb)
-{
-	bool		amatch[PL_COMPARE_MAX_CHARS];
-	bool		bmatch[PL_COMPARE_MAX_CHARS];
-	int			window,
-				m = 0,
-				unordered = 0,
-				i,
-				j,
-				k;
-
-	if (na == 0 && nb == 0)
-		return 1.0;
-	if (na == 0 || nb == 0)
-		return 0.0;
-	Assert(na <= PL_COMPARE_MAX_CHARS && nb <= PL_COMPARE_MAX_CHARS);
-
-	window = Max(na, nb) / 2 - 1;
-	if (window < 0)
-		window = 0;
-	memset(amatch, 0, na * sizeof(bool));
-	memset(bmatch, 0, nb * sizeof(bool));
-	for (i = 0; i < na; i++)
-	{
-		int			hi = Min(nb - 1, i + window);
-
-		for (j = Max(0, i - window); j <= hi; j++)
-		{
-			if (!bmatch[j] && a[i] == b[j])
-			{
-				amatch[i] = bmatch[j] = true;
-				m++;
-				break;
-			}
-		}
-	}
-	if (m == 0)
-		return 0.0;
-	for (i = 0, k = 0; i < na; i++)
-	{
-		if (!amatch[i])
-			continue;
-		while (!bmatch[k])
-			k++;
-		if (a[i] != b[k])
-			unordered++;
-		k++;
-	}
-	return ((double) m / na + (double) m / nb + (double) (m - unordered / 2) / m) / 3.0;
-}
-
-/*
- * Winkler (1990): jaro + l * 0.1 * (1 - jaro), with l the length of the
- * common prefix up to 4 characters, applied only when jaro > 0.7.
- */
-double
-PlJaroWinkler(const pg_wchar *a, int na, const pg_wchar *b, int nb)
-{
-	double		j = PlJaro(a, na, b, nb);
-
-	if (j > PL_WINKLER_THRESHOLD)
-	{
-		int			limit = Min(Min(na, nb), PL_WINKLER_PREFIX);
-		int			l = 0;
-
-		while (l < limit && a[l] == b[l])
-			l++;
-		j += l * PL_WINKLER_SCALE * (1.0 - j);
-	}
-	return j;
-}
-
-/* ---------------------------------------------------------------------
- * Levenshtein
- * ---------------------------------------------------------------------
- */
-
-/*
- * Myers' algorithm needs, for every character of the text, the bit mask of
- * the pattern positions holding that character.  For ASCII a static table
+ * The bit-parallel algorithms (Jaro and Myers' Levenshtein) need, for every
+ * character of one string, the bit mask of the other string's positions
+ * holding that character.  For ASCII a static table
  * serves (its pattern entries are set before and cleared after each use, so
  * it is all zero between calls); for other characters a small open-address
  * map on the stack (at most 64 distinct characters in 128 slots).
@@ -291,6 +244,248 @@ PeqGet(const PeqMap *map, pg_wchar c)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------
+ * Jaro and Jaro-Winkler
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Jaro (1989): characters match when equal and at most
+ * max(|a|, |b|) / 2 - 1 positions apart, each character matched at most
+ * once, greedily from the left; with m matches of which u are out of order,
+ * jaro = (m / |a| + m / |b| + (m - floor(u / 2)) / m) / 3.  Halving u with
+ * integer division follows Winkler's reference code (strcmp95).
+ */
+static inline double
+JaroValue(int m, int unordered, int na, int nb)
+{
+	return ((double) m / na + (double) m / nb + (double) (m - unordered / 2) / m) / 3.0;
+}
+
+/*
+ * Strings of at most 64 characters: one bit per position of b.  For a[i],
+ * the candidates are b's positions holding the same character, not yet
+ * matched, inside the window; the greedy choice is the lowest of them.  So
+ * a character costs a few word operations instead of a scan of the window.
+ */
+static double
+JaroBits(const pg_wchar *a, int na, const pg_wchar *b, int nb, bool ascii)
+{
+	uint64		aflag = 0,
+				bflag = 0,
+				win;
+	int			window = Max(Max(na, nb) / 2 - 1, 0);
+	int			m = 0,
+				unordered = 0,
+				i;
+	PeqMap		map;
+
+	if (ascii)
+		for (i = 0; i < nb; i++)
+			peq_ascii[b[i]] |= UINT64CONST(1) << i;
+	else
+		PeqBuild(&map, b, nb);
+	/*
+	 * The window of a[i] is b's positions i - window .. i + window; masks
+	 * have no bits beyond b's length, so the upper end needs no clipping.
+	 */
+	win = (UINT64CONST(1) << (window + 1)) - 1;
+	for (i = 0; i < na && win; i++)
+	{
+		uint64		eq = (ascii ? peq_ascii[a[i]] : PeqGet(&map, a[i])) & ~bflag & win;
+
+		if (eq)
+		{
+			bflag |= eq & (~eq + 1);
+			aflag |= UINT64CONST(1) << i;
+			m++;
+		}
+		win = i < window ? (win << 1) | 1 : win << 1;
+	}
+	if (ascii)
+		for (i = 0; i < nb; i++)
+			peq_ascii[b[i]] = 0;
+	if (m == 0)
+		return 0.0;
+	/* the matched characters in order, pairwise */
+	while (aflag)
+	{
+		if (a[pg_rightmost_one_pos64(aflag)] != b[pg_rightmost_one_pos64(bflag)])
+			unordered++;
+		aflag &= aflag - 1;
+		bflag &= bflag - 1;
+	}
+	return JaroValue(m, unordered, na, nb);
+}
+
+/*
+ * The same for ASCII strings read in place, as bytes: most names need no
+ * decoding at all.
+ */
+static double
+JaroBytes(const unsigned char *a, int na, const unsigned char *b, int nb)
+{
+	uint64		aflag = 0,
+				bflag = 0,
+				win;
+	int			window = Max(Max(na, nb) / 2 - 1, 0);
+	int			m = 0,
+				unordered = 0,
+				i;
+
+	if (na == 0 || nb == 0)
+		return na == nb ? 1.0 : 0.0;
+	for (i = 0; i < nb; i++)
+		peq_ascii[b[i]] |= UINT64CONST(1) << i;
+	win = (UINT64CONST(1) << (window + 1)) - 1;
+	for (i = 0; i < na && win; i++)
+	{
+		uint64		eq = peq_ascii[a[i]] & ~bflag & win;
+
+		if (eq)
+		{
+			bflag |= eq & (~eq + 1);
+			aflag |= UINT64CONST(1) << i;
+			m++;
+		}
+		win = i < window ? (win << 1) | 1 : win << 1;
+	}
+	for (i = 0; i < nb; i++)
+		peq_ascii[b[i]] = 0;
+	if (m == 0)
+		return 0.0;
+	while (aflag)
+	{
+		if (a[pg_rightmost_one_pos64(aflag)] != b[pg_rightmost_one_pos64(bflag)])
+			unordered++;
+		aflag &= aflag - 1;
+		bflag &= bflag - 1;
+	}
+	return JaroValue(m, unordered, na, nb);
+}
+
+static double
+JaroWinklerBytes(const unsigned char *a, int na, const unsigned char *b, int nb)
+{
+	double		j = JaroBytes(a, na, b, nb);
+
+	if (j > PL_WINKLER_THRESHOLD)
+	{
+		int			limit = Min(Min(na, nb), PL_WINKLER_PREFIX);
+		int			l = 0;
+
+		while (l < limit && a[l] == b[l])
+			l++;
+		j += l * PL_WINKLER_SCALE * (1.0 - j);
+	}
+	return j;
+}
+
+/* Longer strings: flags per position and a scan of the window. */
+static double
+JaroScan(const pg_wchar *a, int na, const pg_wchar *b, int nb)
+{
+	bool		amatch[PL_COMPARE_MAX_CHARS];
+	bool		bmatch[PL_COMPARE_MAX_CHARS];
+	int			window,
+				m = 0,
+				unordered = 0,
+				i,
+				j,
+				k;
+
+	Assert(na <= PL_COMPARE_MAX_CHARS && nb <= PL_COMPARE_MAX_CHARS);
+	window = Max(Max(na, nb) / 2 - 1, 0);
+	memset(amatch, 0, na * sizeof(bool));
+	memset(bmatch, 0, nb * sizeof(bool));
+	for (i = 0; i < na; i++)
+	{
+		int			hi = Min(nb - 1, i + window);
+
+		for (j = Max(0, i - window); j <= hi; j++)
+		{
+			if (!bmatch[j] && a[i] == b[j])
+			{
+				amatch[i] = bmatch[j] = true;
+				m++;
+				break;
+			}
+		}
+	}
+	if (m == 0)
+		return 0.0;
+	for (i = 0, k = 0; i < na; i++)
+	{
+		if (!amatch[i])
+			continue;
+		while (!bmatch[k])
+			k++;
+		if (a[i] != b[k])
+			unordered++;
+		k++;
+	}
+	return JaroValue(m, unordered, na, nb);
+}
+
+static double
+JaroChars(const pg_wchar *a, int na, const pg_wchar *b, int nb, bool ascii)
+{
+	if (na == 0 && nb == 0)
+		return 1.0;
+	if (na == 0 || nb == 0)
+		return 0.0;
+	if (na <= 64 && nb <= 64)
+		return JaroBits(a, na, b, nb, ascii);
+	return JaroScan(a, na, b, nb);
+}
+
+static bool
+AllAscii(const pg_wchar *a, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] >= 128)
+			return false;
+	return true;
+}
+
+double
+PlJaro(const pg_wchar *a, int na, const pg_wchar *b, int nb)
+{
+	return JaroChars(a, na, b, nb, AllAscii(a, na) && AllAscii(b, nb));
+}
+
+/*
+ * Winkler (1990): jaro + l * 0.1 * (1 - jaro), with l the length of the
+ * common prefix up to 4 characters, applied only when jaro > 0.7.
+ */
+static double
+JaroWinklerChars(const pg_wchar *a, int na, const pg_wchar *b, int nb, bool ascii)
+{
+	double		j = JaroChars(a, na, b, nb, ascii);
+
+	if (j > PL_WINKLER_THRESHOLD)
+	{
+		int			limit = Min(Min(na, nb), PL_WINKLER_PREFIX);
+		int			l = 0;
+
+		while (l < limit && a[l] == b[l])
+			l++;
+		j += l * PL_WINKLER_SCALE * (1.0 - j);
+	}
+	return j;
+}
+
+double
+PlJaroWinkler(const pg_wchar *a, int na, const pg_wchar *b, int nb)
+{
+	return JaroWinklerChars(a, na, b, nb, AllAscii(a, na) && AllAscii(b, nb));
+}
+
+/* ---------------------------------------------------------------------
+ * Levenshtein
+ * ---------------------------------------------------------------------
+ */
+
 /*
  * Bit-parallel edit distance of pattern p (1 to 64 characters) and text t.
  * The bit vectors hold the vertical differences of one column of the
@@ -342,6 +537,46 @@ LevenshteinMyers(const pg_wchar *p, int m, const pg_wchar *t, int n, bool ascii,
 	if (ascii)
 		for (i = 0; i < m; i++)
 			peq_ascii[p[i]] = 0;
+	return (max >= 0 && score > max) ? max + 1 : score;
+}
+
+/* The same for ASCII strings read in place, as bytes. */
+static int
+LevenshteinBytes(const unsigned char *p, int m, const unsigned char *t, int n, int max)
+{
+	uint64		pv = ~UINT64CONST(0),
+				mv = 0,
+				last = UINT64CONST(1) << (m - 1);
+	int			score = m,
+				i,
+				j;
+
+	for (i = 0; i < m; i++)
+		peq_ascii[p[i]] |= UINT64CONST(1) << i;
+	for (j = 0; j < n; j++)
+	{
+		uint64		eq = peq_ascii[t[j]];
+		uint64		xv = eq | mv;
+		uint64		xh = (((eq & pv) + pv) ^ pv) | eq;
+		uint64		ph = mv | ~(xh | pv);
+		uint64		mh = pv & xh;
+
+		if (ph & last)
+			score++;
+		else if (mh & last)
+			score--;
+		ph = (ph << 1) | 1;
+		mh <<= 1;
+		pv = mh | ~(xv | ph);
+		mv = ph & xv;
+		if (max >= 0 && score - (n - j - 1) > max)
+		{
+			score = max + 1;
+			break;
+		}
+	}
+	for (i = 0; i < m; i++)
+		peq_ascii[p[i]] = 0;
 	return (max >= 0 && score > max) ? max + 1 : score;
 }
 
@@ -601,9 +836,14 @@ pseudolink_jaro(PG_FUNCTION_ARGS)
 
 	if (SameShortText(ta, tb))
 		PG_RETURN_FLOAT8(1.0);
+	if (VARSIZE_ANY_EXHDR(ta) <= 64 && VARSIZE_ANY_EXHDR(tb) <= 64 &&
+		AsciiBytes((const unsigned char *) VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta)) &&
+		AsciiBytes((const unsigned char *) VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb)))
+		PG_RETURN_FLOAT8(JaroBytes((const unsigned char *) VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta),
+								   (const unsigned char *) VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb)));
 	DecodeText(ta, &a, "jaro");
 	DecodeText(tb, &b, "jaro");
-	r = PlJaro(a.c, a.n, b.c, b.n);
+	r = JaroChars(a.c, a.n, b.c, b.n, a.ascii && b.ascii);
 	FreeChars(&a);
 	FreeChars(&b);
 	PG_FREE_IF_COPY(ta, 0);
@@ -614,15 +854,21 @@ pseudolink_jaro(PG_FUNCTION_ARGS)
 double
 PlTextJaroWinkler(const text *ta, const text *tb, const char *fn)
 {
+	const unsigned char *pa = (const unsigned char *) VARDATA_ANY(ta);
+	const unsigned char *pb = (const unsigned char *) VARDATA_ANY(tb);
+	int			la = VARSIZE_ANY_EXHDR(ta);
+	int			lb = VARSIZE_ANY_EXHDR(tb);
 	PlChars		a,
 				b;
 	double		r;
 
 	if (SameShortText(ta, tb))
 		return 1.0;
+	if (la <= 64 && lb <= 64 && AsciiBytes(pa, la) && AsciiBytes(pb, lb))
+		return JaroWinklerBytes(pa, la, pb, lb);
 	DecodeText(ta, &a, fn);
 	DecodeText(tb, &b, fn);
-	r = PlJaroWinkler(a.c, a.n, b.c, b.n);
+	r = JaroWinklerChars(a.c, a.n, b.c, b.n, a.ascii && b.ascii);
 	FreeChars(&a);
 	FreeChars(&b);
 	return r;
@@ -654,6 +900,33 @@ EditDistance(FunctionCallInfo fcinfo, bool damerau, int max)
 
 	if (SameShortText(ta, tb))
 		PG_RETURN_INT32(0);
+	if (!damerau)
+	{
+		const unsigned char *pa = (const unsigned char *) VARDATA_ANY(ta);
+		const unsigned char *pb = (const unsigned char *) VARDATA_ANY(tb);
+		int			la = VARSIZE_ANY_EXHDR(ta);
+		int			lb = VARSIZE_ANY_EXHDR(tb);
+
+		/* ASCII, the shorter within a word, the longer within the limit */
+		if (la > lb)
+		{
+			const unsigned char *pt = pa;
+			int			lt = la;
+
+			pa = pb;
+			la = lb;
+			pb = pt;
+			lb = lt;
+		}
+		if (la >= 1 && la <= 64 && lb <= PL_COMPARE_MAX_CHARS &&
+			AsciiBytes(pa, la) && AsciiBytes(pb, lb))
+		{
+			r = (max >= 0 && lb - la > max) ? max + 1 : LevenshteinBytes(pa, la, pb, lb, max);
+			PG_FREE_IF_COPY(ta, 0);
+			PG_FREE_IF_COPY(tb, 1);
+			PG_RETURN_INT32(r);
+		}
+	}
 	DecodeText(ta, &a, fn);
 	DecodeText(tb, &b, fn);
 	if (damerau)

@@ -467,14 +467,44 @@ Score(const FsModel *model, ArrayType *levels, ArrayType *tf, FsStep *steps)
 	return w;
 }
 
+/*
+ * A small array as stored in a table has a one-byte header, which
+ * PG_GETARG_ARRAYTYPE_P would expand into a palloc'd copy; a level array is
+ * read once per pair, so the header is rebuilt in the caller's buffer
+ * instead.  Other arrays go the usual way.
+ */
+typedef union ArrayBuffer
+{
+	char		data[512];
+	double		force_alignment;
+} ArrayBuffer;
+
+static ArrayType *
+ArrayArg(FunctionCallInfo fcinfo, int argno, ArrayBuffer *buf)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	if (VARATT_IS_SHORT(v) &&
+		VARSIZE_SHORT(v) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(buf->data))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(buf->data, len + VARHDRSZ);
+		memcpy(buf->data + VARHDRSZ, VARDATA_SHORT(v), len);
+		return (ArrayType *) buf->data;
+	}
+	return PG_GETARG_ARRAYTYPE_P(argno);
+}
+
 /* match_weight(model, levels) returns the pair's match weight in bits. */
 PG_FUNCTION_INFO_V1(pseudolink_match_weight);
 Datum
 pseudolink_match_weight(PG_FUNCTION_ARGS)
 {
 	FsModel    *model = FsGetModel(fcinfo, PG_GETARG_TEXT_PP(0));
+	ArrayBuffer levels;
 
-	PG_RETURN_FLOAT8(Score(model, PG_GETARG_ARRAYTYPE_P(1), NULL, NULL));
+	PG_RETURN_FLOAT8(Score(model, ArrayArg(fcinfo, 1, &levels), NULL, NULL));
 }
 
 /*
@@ -486,12 +516,14 @@ Datum
 pseudolink_match_weight_tf(PG_FUNCTION_ARGS)
 {
 	FsModel    *model;
+	ArrayBuffer levels,
+				tf;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	model = FsGetModel(fcinfo, PG_GETARG_TEXT_PP(0));
-	PG_RETURN_FLOAT8(Score(model, PG_GETARG_ARRAYTYPE_P(1),
-						   PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2), NULL));
+	PG_RETURN_FLOAT8(Score(model, ArrayArg(fcinfo, 1, &levels),
+						   PG_ARGISNULL(2) ? NULL : ArrayArg(fcinfo, 2, &tf), NULL));
 }
 
 static inline double
