@@ -95,6 +95,15 @@ FROM grouped,
                                   [0.10, 0.90, NULL, NULL], [0.10, 0.20, 0.70, NULL]],
                  lambda_start => 0.9) e;
 
+-- A level never seen in a class: with pseudo_count 0 (plain maximum
+-- likelihood) its probability sinks to the floor of 1e-12, a weight no
+-- evidence justifies; the default adds half a pair per level and class.
+SELECT pc AS pseudo_count, e.m < 1e-9 AS at_the_floor, round(e.m::numeric, 4) AS m_of_unseen_level
+FROM (VALUES (0.0::float8), (0.5)) AS v(pc),
+     em_estimate(ARRAY[[2, 1], [0, 0], [2, 0], [0, 1]], ARRAY[100, 900, 5, 5]::bigint[], ARRAY[3, 2],
+                 pseudo_count => pc) e
+WHERE e.position = 1 AND e.level = 1;
+
 -- Training a model from a query of pairs: fs_train_em groups them, runs
 -- EM and writes m, u and the prior.
 INSERT INTO fs_model (model) VALUES ('sim');
@@ -189,6 +198,7 @@ SELECT * FROM em_estimate(ARRAY[[0], [1]], ARRAY[1, 1]::bigint[], ARRAY[2], m_st
 SELECT * FROM em_estimate(ARRAY[[0], [1]], ARRAY[1, 1]::bigint[], ARRAY[2], m_start => ARRAY[[0.5]]);
 SELECT * FROM em_estimate(ARRAY[[0], [1]], ARRAY[1, 1]::bigint[], ARRAY[2], m_start => ARRAY[[0.5, NULL]]);
 SELECT * FROM em_estimate(ARRAY[[0], [1]], ARRAY[1, 1]::bigint[], ARRAY[2], u_start => ARRAY[[0.5, 0]]);
+SELECT * FROM em_estimate(ARRAY[[0], [1]], ARRAY[1, 1]::bigint[], ARRAY[2], pseudo_count => -1);
 SELECT * FROM em_estimate(NULL, ARRAY[1, 1]::bigint[], ARRAY[2]);
 SELECT * FROM fs_train_em('no such model', 'SELECT ARRAY[1]');
 SELECT * FROM fs_train_em('sim', 'SELECT ARRAY[1, 1]');

@@ -25,7 +25,7 @@ SELECT volatility_is('pseudolink', 'compare_dates', ARRAY['date', 'date'], 'immu
                      'compare_dates depends on its arguments only: IMMUTABLE');
 SELECT volatility_is('pseudolink', 'em_estimate',
                      ARRAY['integer[]', 'bigint[]', 'integer[]', 'double precision[]', 'double precision[]',
-                           'double precision', 'integer', 'double precision', 'boolean'],
+                           'double precision', 'integer', 'double precision', 'boolean', 'double precision'],
                      'immutable', 'em_estimate is a computation on its arguments: IMMUTABLE');
 SELECT is((SELECT count(*)::int FROM pg_proc
            WHERE pronamespace = 'pseudolink'::regnamespace AND proparallel <> 's'

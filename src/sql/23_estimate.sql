@@ -28,7 +28,8 @@ CREATE FUNCTION pseudolink.em_estimate(
     lambda_start double precision DEFAULT 0.1,
     max_iterations integer DEFAULT 1000,
     tolerance double precision DEFAULT 1e-6,
-    fix_u boolean DEFAULT false)
+    fix_u boolean DEFAULT false,
+    pseudo_count double precision DEFAULT 0.5)
 RETURNS TABLE ("position" integer, level integer, m double precision, u double precision,
                lambda double precision, iterations integer, converged boolean,
                log_likelihood double precision)
@@ -36,8 +37,8 @@ AS 'MODULE_PATHNAME', 'pseudolink_em_estimate'
 LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 20;
 COMMENT ON FUNCTION pseudolink.em_estimate(integer[], bigint[], integer[], double precision[],
                                            double precision[], double precision, integer,
-                                           double precision, boolean) IS
-    'EM for a Fellegi-Sunter model over agreement patterns (rows of patterns, NULL = missing) and their counts; comparison j has levels 0 .. nlevels[j] - 1; returns m and u per comparison position and level, and lambda, iterations, convergence and log-likelihood';
+                                           double precision, boolean, double precision) IS
+    'EM for a Fellegi-Sunter model over agreement patterns (rows of patterns, NULL = missing) and their counts; comparison j has levels 0 .. nlevels[j] - 1; pseudo_count pairs are added to every level per class; fix_u keeps u; returns m and u per comparison position and level, and lambda, iterations, convergence and log-likelihood';
 
 -- The comparisons of a model with their number of levels, checked for EM.
 CREATE FUNCTION pseudolink.fs_levels_for_estimation(model text)
@@ -82,7 +83,8 @@ CREATE FUNCTION pseudolink.fs_train_em(
     max_iterations integer DEFAULT 1000,
     tolerance double precision DEFAULT 1e-6,
     fix_u boolean DEFAULT false,
-    start_from_model boolean DEFAULT true)
+    start_from_model boolean DEFAULT true,
+    pseudo_count double precision DEFAULT 0.5)
 RETURNS TABLE (pairs bigint, patterns integer, iterations integer, converged boolean,
                prior double precision, log_likelihood double precision)
 LANGUAGE plpgsql
@@ -153,7 +155,7 @@ BEGIN
            array_agg(e.m ORDER BY e.position, e.level) AS ms,
            array_agg(e.u ORDER BY e.position, e.level) AS us
     INTO est
-    FROM pseudolink.em_estimate(pats, cnts, nlev, m0, u0, lambda0, max_iterations, tolerance, fix_u) e;
+    FROM pseudolink.em_estimate(pats, cnts, nlev, m0, u0, lambda0, max_iterations, tolerance, fix_u, pseudo_count) e;
 
     UPDATE pseudolink.fs_level l
     SET m = r.m, u = r.u
@@ -178,8 +180,8 @@ BEGIN
     RETURN QUERY SELECT npairs, cardinality(cnts), est.iterations, est.converged, est.lambda, est.log_likelihood;
 END
 $$;
-COMMENT ON FUNCTION pseudolink.fs_train_em(text, text, integer, double precision, boolean, boolean) IS
-    'estimates a model''s m, u and prior by EM from a query whose first column is the level array of each candidate pair (grouped by pattern first), and writes them into the model; fix_u keeps u (from random pairs); start_from_model starts from the model''s current values where it has them all';
+COMMENT ON FUNCTION pseudolink.fs_train_em(text, text, integer, double precision, boolean, boolean, double precision) IS
+    'estimates a model''s m, u and prior by EM from a query whose first column is the level array of each candidate pair (grouped by pattern first), and writes them into the model; fix_u keeps u (from random pairs); start_from_model starts from the model''s current values where it has them all; a comparison missing from every pair keeps its values';
 
 -- A model's m or u as a two-dimensional array, one row per comparison in
 -- position order, padded with NULL to width levels: em_estimate's start.
@@ -445,9 +447,9 @@ COMMENT ON FUNCTION pseudolink.fs_fixed_parameters(text, text, double precision,
 
 REVOKE ALL ON FUNCTION
     pseudolink.em_estimate(integer[], bigint[], integer[], double precision[], double precision[],
-                           double precision, integer, double precision, boolean),
+                           double precision, integer, double precision, boolean, double precision),
     pseudolink.fs_levels_for_estimation(text),
-    pseudolink.fs_train_em(text, text, integer, double precision, boolean, boolean),
+    pseudolink.fs_train_em(text, text, integer, double precision, boolean, boolean, double precision),
     pseudolink.fs_probability_matrix(text, text, integer),
     pseudolink.fs_estimate_u(text, text),
     pseudolink.fs_estimate_u_random(text, regclass, regclass, text, integer, double precision),
@@ -455,11 +457,11 @@ REVOKE ALL ON FUNCTION
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     pseudolink.em_estimate(integer[], bigint[], integer[], double precision[], double precision[],
-                           double precision, integer, double precision, boolean)
+                           double precision, integer, double precision, boolean, double precision)
 TO pseudolink_admin, pseudolink_steward, pseudolink_researcher;
 GRANT EXECUTE ON FUNCTION
     pseudolink.fs_levels_for_estimation(text),
-    pseudolink.fs_train_em(text, text, integer, double precision, boolean, boolean),
+    pseudolink.fs_train_em(text, text, integer, double precision, boolean, boolean, double precision),
     pseudolink.fs_probability_matrix(text, text, integer),
     pseudolink.fs_estimate_u(text, text),
     pseudolink.fs_estimate_u_random(text, regclass, regclass, text, integer, double precision),
