@@ -153,7 +153,8 @@ INSERT INTO register_person_staging (person_id, birth_date, sex)
 SELECT person_id::text, to_char(birth_date, 'DD-MM-YYYY'), coalesce(sex::text, '-1') FROM register_person
 WHERE person_id <> 106;
 INSERT INTO register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
-SELECT person_id::text, postcode, house_number::text, house_suffix, valid_from::text, valid_to::text
+SELECT person_id::text, postcode, house_number::text, house_suffix, to_char(valid_from, 'YYYY-MM-DD'),
+       to_char(valid_to, 'YYYY-MM-DD')
 FROM register_address WHERE person_id <> 106;
 \x on
 SELECT mode, persons_staged, persons_rejected, persons_added, persons_changed, persons_removed,
@@ -176,6 +177,7 @@ SELECT load_id FROM register_load('register_test', 'merge');
 SELECT count(*) FROM add_dutch_blocking_rules('register_other');
 INSERT INTO register_address_staging (person_id, postcode, valid_from) VALUES ('101', '1234AB', '2030-01-01');
 SELECT load_id FROM register_load('register_other', 'merge');
+INSERT INTO register_address_staging (person_id, postcode, valid_from) VALUES ('101', '1234AB', '2031-01-01');
 SELECT row_no FROM register_address_staging;
 SELECT register_clear_staging();
 INSERT INTO register_address_staging (person_id, postcode, valid_from) VALUES ('101', '1234AB', '2030-01-01');

@@ -302,6 +302,17 @@ BEGIN
                   DETAIL = 'The mode is replace (the staging tables hold the whole register) or merge (they hold changes).';
     END IF;
     PERFORM pseudolink.register_drop_temp();
+    -- Sorting and hashing millions of rows: at least this much memory (for
+    -- the rest of the transaction; a larger setting is kept).
+    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < pg_catalog.pg_size_bytes('256MB') THEN
+        PERFORM pg_catalog.set_config('work_mem', '256MB', true);
+    END IF;
+    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) < pg_catalog.pg_size_bytes('512MB') THEN
+        PERFORM pg_catalog.set_config('maintenance_work_mem', '512MB', true);
+    END IF;
+    -- Fresh statistics of what was just copied: the planner then scans the
+    -- staging tables with parallel workers.
+    ANALYZE pseudolink.register_person_staging, pseudolink.register_address_staging;
 
     -- OFFSET 0 keeps the planner from copying each check into every
     -- expression that uses its result: every check runs once per row.
@@ -350,7 +361,7 @@ BEGIN
                  CASE WHEN v.p_valid_from IS NULL THEN pseudolink.parse_date(v.valid_from) END AS valid_from,
                  CASE WHEN v.p_valid_to IS NULL AND v.has_valid_to THEN pseudolink.parse_date(v.valid_to) END AS valid_to,
                  v.p_postcode, v.p_house_number, v.p_house_suffix, v.p_valid_from, v.p_valid_to,
-                 CASE WHEN v.pid IS NOT NULL AND ok.pid IS NULL AND rp.person_id IS NULL
+                 CASE WHEN v.pid IS NOT NULL AND ok.pid IS NULL
                       THEN 'The person of the period is neither among the accepted person rows nor in the register.'
                  END AS p_person
           FROM (SELECT s.row_no,
@@ -372,8 +383,16 @@ BEGIN
                 FROM pseudolink.register_address_staging s
                 OFFSET 0) v
                LEFT JOIN pg_temp.register_person_ok ok ON ok.pid = v.pid
-               LEFT JOIN pseudolink.register_person rp ON mode = 'merge' AND rp.person_id = v.pid
           OFFSET 0) t;
+    -- A merge may change the periods of persons already in the register.
+    IF mode = 'merge' THEN
+        UPDATE pg_temp.register_address_checked a
+        SET p_person = NULL,
+            good = (a.p_id IS NULL AND a.p_postcode IS NULL AND a.p_house_number IS NULL
+                    AND a.p_house_suffix IS NULL AND a.p_valid_from IS NULL AND a.p_valid_to IS NULL)
+        WHERE a.p_person IS NOT NULL
+          AND a.pid IN (SELECT p.person_id FROM pseudolink.register_person p);
+    END IF;
     -- Rules across columns, on the typed values.
     UPDATE pg_temp.register_address_checked a
     SET p_suffix_alone = CASE WHEN a.house_suffix IS NOT NULL AND a.house_number IS NULL AND a.p_house_number IS NULL
@@ -504,6 +523,11 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'Add rules first, for instance SELECT * FROM pseudolink.add_dutch_blocking_rules(''nl'').';
     END IF;
+    IF mode IS NULL OR mode OPERATOR(pg_catalog.<>) ALL (ARRAY['replace', 'merge']) THEN
+        RAISE EXCEPTION 'unknown register load mode'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The mode is replace (the staging tables hold the whole register) or merge (they hold changes).';
+    END IF;
     IF max_rejects IS NULL OR max_rejects OPERATOR(pg_catalog.<) 0 THEN
         RAISE EXCEPTION 'max_rejects must be zero or more'
             USING ERRCODE = 'invalid_parameter_value';
@@ -524,15 +548,6 @@ BEGIN
     LOCK TABLE pseudolink.register_person, pseudolink.register_address, pseudolink.register_keys
         IN EXCLUSIVE MODE;
 
-    -- Sorting and hashing millions of rows: at least this much memory.
-    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem'))
-       OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('256MB') THEN
-        PERFORM pg_catalog.set_config('work_mem', '256MB', true);
-    END IF;
-    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem'))
-       OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('512MB') THEN
-        PERFORM pg_catalog.set_config('maintenance_work_mem', '512MB', true);
-    END IF;
 
     SELECT pg_catalog.count(*) INTO n_person_staged FROM pseudolink.register_person_staging;
     SELECT pg_catalog.count(*) INTO n_address_staged FROM pseudolink.register_address_staging;
@@ -637,6 +652,8 @@ BEGIN
     -- Key sets, in birth date order.  A replace rebuilds the index after
     -- the insert: one sorted build is far cheaper than millions of inserts.
     t := pg_catalog.clock_timestamp();
+    -- The key sets join persons and periods: plan it with their statistics.
+    ANALYZE pseudolink.register_person, pseudolink.register_address;
     v_rebuild := mode OPERATOR(pg_catalog.=) 'replace';
     IF v_rebuild THEN
         DROP INDEX pseudolink.register_keys_gin;
@@ -673,7 +690,7 @@ BEGIN
         COMMENT ON INDEX pseudolink.register_keys_gin IS
             'GIN index (blockkeys_ops): the register persons sharing keys with a record';
     END IF;
-    ANALYZE pseudolink.register_person, pseudolink.register_address, pseudolink.register_keys;
+    ANALYZE pseudolink.register_keys;
     s_index := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
 
     INSERT INTO pseudolink.register_load (
