@@ -543,7 +543,8 @@ BEGIN
 
     -- Rows being copied into staging must not arrive after the check and be
     -- truncated unseen: wait for running COPYs and hold new ones off.  Reads
-    -- of the register go on during the load.
+    -- of the register go on during a merge; a replace truncates the periods
+    -- and key sets, and so locks readers out until it commits.
     LOCK TABLE pseudolink.register_person_staging, pseudolink.register_address_staging IN EXCLUSIVE MODE;
     LOCK TABLE pseudolink.register_person, pseudolink.register_address, pseudolink.register_keys
         IN EXCLUSIVE MODE;
