@@ -3,7 +3,7 @@
 -- everything; the admin manages registries and sees receipts; nobody else
 -- sees anything.  Batches are received once, and every row is accounted for.
 BEGIN;
-SELECT plan(69);
+SELECT plan(73);
 
 CREATE ROLE tap_nhr_pci NOLOGIN IN ROLE pseudolink_registry;
 CREATE ROLE tap_nhr_tavi NOLOGIN IN ROLE pseudolink_registry;
@@ -236,6 +236,24 @@ SELECT throws_ok(format($$SELECT run_as(%L, 'SELECT * FROM pseudolink.upload_rec
                  '42501', NULL, r || ' cannot read receipts') FROM others;
 SELECT throws_ok(format($$SELECT run_as(%L, 'SELECT pseudolink.open_upload(''PCI'', ''x'')')$$, r),
                  '42501', NULL, r || ' cannot open an upload') FROM others;
+
+-- Properties of every object of this part.
+CREATE TEMP TABLE own_functions AS
+SELECT p.oid, p.proname, p.prosecdef, p.proconfig FROM pg_proc p
+WHERE p.pronamespace = 'pseudolink'::regnamespace
+  AND (p.proname ~ '(^|_)upload(_|s|$)' OR p.proname = 'is_uploader');
+SELECT is((SELECT count(*)::int FROM own_functions), 14, 'the 14 functions of this part are found');
+SELECT is((SELECT array_agg(oid::regprocedure::text ORDER BY 1) FROM own_functions
+           WHERE prosecdef AND NOT ('search_path=pg_catalog, pg_temp' = ANY (coalesce(proconfig, '{}')))),
+          NULL, 'every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp');
+SELECT is((SELECT array_agg(oid::regprocedure::text ORDER BY 1) FROM own_functions
+           WHERE has_function_privilege('public', oid, 'EXECUTE')), NULL,
+          'PUBLIC may execute none of the functions');
+SELECT is((SELECT array_agg(c.relname::text ORDER BY 1) FROM pg_class c
+           WHERE c.relnamespace = 'pseudolink'::regnamespace AND (c.relname LIKE 'upload%' OR c.relname = 'registry')
+             AND c.relkind IN ('r', 'v', 'S')
+             AND (has_table_privilege('public', c.oid, 'SELECT') OR has_table_privilege('public', c.oid, 'INSERT'))),
+          NULL, 'PUBLIC may neither read nor write any upload table');
 
 SELECT * FROM finish();
 ROLLBACK;
