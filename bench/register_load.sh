@@ -115,7 +115,7 @@ same_keys=$(q "SELECT count(*) FROM alt_keys a JOIN pseudolink.register_keys k U
 pl_say "an upload of $R PCI records by a registry role"
 pl_psql -c "CREATE ROLE bench_nhr_pci NOLOGIN IN ROLE pseudolink_registry" \
         -c "CREATE ROLE bench_pci LOGIN IN ROLE bench_nhr_pci" \
-        -c "INSERT INTO pseudolink.registry (code, uploader) VALUES ('PCI', 'bench_nhr_pci')" >/dev/null
+        -c "INSERT INTO pseudolink.upload_registry (code, uploader) VALUES ('PCI', 'bench_nhr_pci')" >/dev/null
 upload=$(pl_psql -At -c "SET ROLE bench_pci" -c "SELECT pseudolink.open_upload('PCI', 'bench')")
 pl_psql -c "\\copy (SELECT $upload, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, '{\"stent\": 1}' FROM pseudolink.synth_extract($SEED, $N, 'PCI', $R)) TO '$CSV/pci.csv' WITH (FORMAT csv)"
 u_copy=$(secs pl_psql -c "SET ROLE bench_pci" -c "\\copy pseudolink.upload_staging (upload_id, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, variables) FROM '$CSV/pci.csv' WITH (FORMAT csv)")

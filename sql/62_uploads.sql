@@ -5,11 +5,11 @@ SET search_path = pseudolink, public;
 CREATE ROLE regress_nhr_pci NOLOGIN IN ROLE pseudolink_registry;
 CREATE ROLE regress_pci_service LOGIN IN ROLE regress_nhr_pci;
 CREATE ROLE regress_nhr_tavi NOLOGIN IN ROLE pseudolink_registry;
-INSERT INTO registry (code, uploader, description)
+INSERT INTO upload_registry (code, uploader, description)
 VALUES ('PCI', 'regress_nhr_pci', 'percutaneous coronary interventions'),
        ('TAVI', 'regress_nhr_tavi', 'transcatheter aortic valve implantations');
 \set VERBOSITY terse
-INSERT INTO registry (code, uploader) VALUES ('pci', 'regress_nhr_pci');
+INSERT INTO upload_registry (code, uploader) VALUES ('pci', 'regress_nhr_pci');
 \set VERBOSITY default
 
 SET ROLE regress_pci_service;

@@ -31,7 +31,7 @@ SELECT dblink_exec(dump_conn('pseudolink_pipeline_src'), $setup$
     SELECT person_id, postcode, house_number, house_suffix, valid_from, valid_to FROM synth_addresses(7, 2000);
     SELECT load_id FROM register_load('nl', max_rejects => 1);
     INSERT INTO register_person_staging (person_id, birth_date, sex) VALUES ('5', '01-01-1950', '1');
-    INSERT INTO registry (code, uploader) VALUES ('PCI', 'regress_dump_pci');
+    INSERT INTO upload_registry (code, uploader) VALUES ('PCI', 'regress_dump_pci');
     CREATE TABLE pci AS SELECT * FROM synth_extract(7, 2000, 'PCI', 300);
     GRANT SELECT ON pci TO regress_dump_pci;
     SET ROLE regress_dump_pci;
@@ -77,7 +77,7 @@ CREATE FUNCTION dump_image(db text) RETURNS TABLE (what text, rows bigint, image
         UNION ALL
         SELECT 'register_person_staging', count(*), md5(string_agg(t::text, ';' ORDER BY t.row_no)) FROM register_person_staging t
         UNION ALL
-        SELECT 'registry', count(*), md5(string_agg(t::text, ';' ORDER BY t.code)) FROM registry t
+        SELECT 'upload_registry', count(*), md5(string_agg(t::text, ';' ORDER BY t.code)) FROM upload_registry t
         UNION ALL
         SELECT 'upload', count(*), md5(string_agg(t::text, ';' ORDER BY t.upload_id)) FROM upload t
         UNION ALL

@@ -5,7 +5,7 @@
 CREATE EXTENSION dblink;
 CREATE ROLE regress_race_nhr NOLOGIN IN ROLE pseudolink_registry;
 CREATE ROLE regress_race_svc LOGIN IN ROLE regress_race_nhr;
-INSERT INTO pseudolink.registry (code, uploader) VALUES ('RACE', 'regress_race_nhr');
+INSERT INTO pseudolink.upload_registry (code, uploader) VALUES ('RACE', 'regress_race_nhr');
 
 CREATE FUNCTION race_conn() RETURNS text LANGUAGE sql AS $$
     SELECT format('host=%s port=%s dbname=%s user=regress_race_svc',

@@ -37,12 +37,12 @@ GRANT SELECT ON public.tap_pci_extract TO tap_pci;
 
 -- The admin adds registries and names their uploaders.
 SELECT lives_ok($$ SELECT run_as('tap_admin', $s$
-    INSERT INTO pseudolink.registry (code, uploader, description)
+    INSERT INTO pseudolink.upload_registry (code, uploader, description)
     VALUES ('PCI', 'tap_nhr_pci', 'PCI'), ('TAVI', 'tap_nhr_tavi', 'TAVI') $s$) $$,
     'the admin adds registries');
-SELECT throws_ok($$ SELECT run_as('tap_steward', 'INSERT INTO pseudolink.registry (code, uploader) VALUES (''X'', ''tap_steward'')') $$,
+SELECT throws_ok($$ SELECT run_as('tap_steward', 'INSERT INTO pseudolink.upload_registry (code, uploader) VALUES (''X'', ''tap_steward'')') $$,
     '42501', NULL, 'the steward cannot add registries');
-SELECT throws_ok($$ SELECT run_as('tap_pci', 'UPDATE pseudolink.registry SET uploader = ''tap_nhr_pci''') $$,
+SELECT throws_ok($$ SELECT run_as('tap_pci', 'UPDATE pseudolink.upload_registry SET uploader = ''tap_nhr_pci''') $$,
     '42501', NULL, 'a registry member cannot change who uploads for a registry');
 
 -- A PCI member uploads: open, COPY-like insert, JSON rows, close.

@@ -34,25 +34,25 @@
 
 -- Registries ----------------------------------------------------------------
 
-CREATE TABLE pseudolink.registry (
+CREATE TABLE pseudolink.upload_registry (
     code        text        NOT NULL,
     uploader    name        NOT NULL,
     description text        NOT NULL DEFAULT '',
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by  name        NOT NULL DEFAULT session_user,
-    CONSTRAINT registry_pkey PRIMARY KEY (code),
-    CONSTRAINT registry_code_valid CHECK (code ~ '^[A-Z][A-Z0-9_]{0,31}$')
+    CONSTRAINT upload_registry_pkey PRIMARY KEY (code),
+    CONSTRAINT upload_registry_code_valid CHECK (code ~ '^[A-Z][A-Z0-9_]{0,31}$')
 );
-COMMENT ON TABLE pseudolink.registry IS
+COMMENT ON TABLE pseudolink.upload_registry IS
     'registries that upload (PCI, CABG, TAVI, ...) and the role whose members upload for each';
-COMMENT ON COLUMN pseudolink.registry.code IS 'registry code: A-Z, 0-9 and _, starting with a letter, at most 32 characters';
-COMMENT ON COLUMN pseudolink.registry.uploader IS
+COMMENT ON COLUMN pseudolink.upload_registry.code IS 'registry code: A-Z, 0-9 and _, starting with a letter, at most 32 characters';
+COMMENT ON COLUMN pseudolink.upload_registry.uploader IS
     'role whose members (directly or not) upload for the registry and read its receipts; it should be a member of pseudolink_registry';
-COMMENT ON COLUMN pseudolink.registry.description IS 'what the registry holds';
-COMMENT ON COLUMN pseudolink.registry.created_at IS 'when the registry was added';
-COMMENT ON COLUMN pseudolink.registry.created_by IS 'session user that added it';
-COMMENT ON CONSTRAINT registry_pkey ON pseudolink.registry IS 'a registry code is used once';
-COMMENT ON CONSTRAINT registry_code_valid ON pseudolink.registry IS 'registry codes are upper-case names such as PCI';
+COMMENT ON COLUMN pseudolink.upload_registry.description IS 'what the registry holds';
+COMMENT ON COLUMN pseudolink.upload_registry.created_at IS 'when the registry was added';
+COMMENT ON COLUMN pseudolink.upload_registry.created_by IS 'session user that added it';
+COMMENT ON CONSTRAINT upload_registry_pkey ON pseudolink.upload_registry IS 'a registry code is used once';
+COMMENT ON CONSTRAINT upload_registry_code_valid ON pseudolink.upload_registry IS 'registry codes are upper-case names such as PCI';
 
 -- Whether the current role uploads for a registry.  Used by the policies,
 -- evaluated as the querying role.
@@ -63,7 +63,7 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (
-        SELECT FROM pseudolink.registry r
+        SELECT FROM pseudolink.upload_registry r
              JOIN pg_catalog.pg_roles a ON a.rolname OPERATOR(pg_catalog.=) r.uploader
         WHERE r.code OPERATOR(pg_catalog.=) $1
           AND pg_catalog.pg_has_role(current_user, a.oid, 'MEMBER'))
@@ -91,7 +91,7 @@ CREATE TABLE pseudolink.upload (
     content_hash     text,
     keys_model       text,
     CONSTRAINT upload_pkey PRIMARY KEY (upload_id),
-    CONSTRAINT upload_registry_fkey FOREIGN KEY (registry) REFERENCES pseudolink.registry (code),
+    CONSTRAINT upload_registry_fkey FOREIGN KEY (registry) REFERENCES pseudolink.upload_registry (code),
     CONSTRAINT upload_batch_id_valid CHECK (batch_id ~ '^[^[:cntrl:]]{1,100}$' AND batch_id = pg_catalog.btrim(batch_id)),
     CONSTRAINT upload_state_valid CHECK (state IN ('open', 'closing', 'closed', 'linking', 'linked',
                                                   'cancelling', 'cancelled')),
@@ -237,7 +237,7 @@ COMMENT ON COLUMN pseudolink.upload_reject.reason IS 'the rule it breaks, as a s
 COMMENT ON CONSTRAINT upload_reject_pkey ON pseudolink.upload_reject IS 'one reason per row and column';
 COMMENT ON CONSTRAINT upload_reject_upload_fkey ON pseudolink.upload_reject IS 'a reject belongs to an upload';
 
-SELECT pg_catalog.pg_extension_config_dump('pseudolink.registry', '');
+SELECT pg_catalog.pg_extension_config_dump('pseudolink.upload_registry', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.upload', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.upload_staging', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.upload_record', '');
@@ -473,16 +473,16 @@ DECLARE
     existing record;
     id bigint;
 BEGIN
-    IF NOT EXISTS (SELECT FROM pseudolink.registry r WHERE r.code = v_code) THEN
+    IF NOT EXISTS (SELECT FROM pseudolink.upload_registry r WHERE r.code = v_code) THEN
         RAISE EXCEPTION 'registry "%" does not exist', COALESCE(open_upload.registry, 'null')
             USING ERRCODE = 'undefined_object',
-                  HINT = 'The registries are listed in pseudolink.registry.';
+                  HINT = 'The registries are listed in pseudolink.upload_registry.';
     END IF;
     IF NOT pseudolink.is_uploader(v_code) THEN
         RAISE EXCEPTION 'permission denied to upload for registry %', v_code
             USING ERRCODE = 'insufficient_privilege',
                   HINT = pg_catalog.format('Members of role %s upload for it.',
-                                           (SELECT r.uploader FROM pseudolink.registry r WHERE r.code = v_code));
+                                           (SELECT r.uploader FROM pseudolink.upload_registry r WHERE r.code = v_code));
     END IF;
     IF v_batch IS NULL OR v_batch !~ '^[^[:cntrl:]]{1,100}$' THEN
         RAISE EXCEPTION 'invalid batch id'
@@ -904,12 +904,12 @@ COMMENT ON POLICY upload_record_steward_read ON pseudolink.upload_record IS
 
 -- Privileges -------------------------------------------------------------
 
-REVOKE ALL ON TABLE pseudolink.registry, pseudolink.upload, pseudolink.upload_staging,
+REVOKE ALL ON TABLE pseudolink.upload_registry, pseudolink.upload, pseudolink.upload_staging,
     pseudolink.upload_record, pseudolink.upload_reject, pseudolink.upload_receipt,
     pseudolink.upload_reject_summary FROM PUBLIC;
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE pseudolink.registry TO pseudolink_admin;
-GRANT SELECT ON TABLE pseudolink.registry TO pseudolink_steward, pseudolink_registry;
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE pseudolink.upload_registry TO pseudolink_admin;
+GRANT SELECT ON TABLE pseudolink.upload_registry TO pseudolink_steward, pseudolink_registry;
 
 GRANT SELECT ON TABLE pseudolink.upload, pseudolink.upload_receipt
     TO pseudolink_registry, pseudolink_steward, pseudolink_admin;

@@ -45,7 +45,7 @@ ORDER BY a.valid_from;
 -- The registry: PCI, uploaded by members of nhr_pci (a service login).
 CREATE ROLE demo_nhr_pci NOLOGIN IN ROLE pseudolink_registry;
 CREATE ROLE demo_pci_service LOGIN IN ROLE demo_nhr_pci;
-INSERT INTO registry (code, uploader, description) VALUES ('PCI', 'demo_nhr_pci', 'percutaneous coronary interventions');
+INSERT INTO upload_registry (code, uploader, description) VALUES ('PCI', 'demo_nhr_pci', 'percutaneous coronary interventions');
 -- Its extract (the service's own file; here the synthetic one, with ground truth kept apart).
 CREATE TABLE public.demo_pci AS
 SELECT record_no::text, event_date, birth_date, sex, postcode, house_number::text, house_suffix,
