@@ -110,7 +110,7 @@ SELECT throws_ok(format($$SELECT run_as(%L, 'SELECT pseudolink.register_load()')
 CREATE TEMP TABLE own_functions AS
 SELECT p.oid, p.proname, p.prosecdef, p.proconfig, p.provolatile FROM pg_proc p
 WHERE p.pronamespace = 'pseudolink'::regnamespace
-  AND p.proname ~ '^(register_|parse_date|parse_house|date_problem|house_number_problem|house_suffix_problem|variables_problem)';
+  AND p.proname ~ '^(register_(person_id|drop_temp|check_staging|check|model|load|clear_staging)$|parse_date|parse_house|date_problem|house_number_problem|house_suffix_problem|variables_problem)';
 SELECT is((SELECT count(*)::int FROM own_functions), 14, 'the 14 functions of this part are found');
 SELECT is((SELECT array_agg(oid::regprocedure::text ORDER BY 1) FROM own_functions
            WHERE obj_description(oid, 'pg_proc') IS NULL), NULL, 'every function has a comment');
