@@ -263,7 +263,8 @@ BEGIN
     FOR r IN SELECT a.* FROM pseudolink.audit_log a ORDER BY a.seq LOOP
         IF r.seq > expect_seq THEN
             seq := r.seq;
-            problem := format('rows %s to %s are missing', expect_seq, r.seq - 1);
+            problem := CASE WHEN r.seq - 1 = expect_seq THEN format('row %s is missing', expect_seq)
+                            ELSE format('rows %s to %s are missing', expect_seq, r.seq - 1) END;
             RETURN NEXT;
         END IF;
         IF r.prev_hash IS DISTINCT FROM expect_prev THEN

@@ -334,8 +334,11 @@ BEGIN
              AND b.registry OPERATOR(pg_catalog.=) add_catalogue_source.registry) THEN
         RAISE EXCEPTION 'a registry source needs a registry committee of its own registry'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Board "%s" is not a registry committee of registry "%s".',
-                                             add_catalogue_source.committee, add_catalogue_source.registry),
+                  DETAIL = CASE WHEN add_catalogue_source.committee IS NULL
+                                THEN 'The chair of that committee is consulted on every request for the source.'
+                                ELSE pg_catalog.format('Board "%s" is not a registry committee of registry "%s".',
+                                                       add_catalogue_source.committee, add_catalogue_source.registry)
+                           END,
                   HINT = 'The boards are listed in pseudolink.board.';
     END IF;
     INSERT INTO pseudolink.catalogue_source (source, title, supplier, registry, committee, description)

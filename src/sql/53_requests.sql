@@ -386,8 +386,9 @@ BEGIN
     END IF;
     IF NEW.status = OLD.status THEN
         IF NEW.status_reason IS DISTINCT FROM OLD.status_reason THEN
-            RAISE EXCEPTION 'the reason of a status change is given with the change'
-                USING ERRCODE = 'feature_not_supported';
+            RAISE EXCEPTION 'data request % is already %', OLD.request_id, OLD.status
+                USING ERRCODE = 'PL001',
+                      DETAIL = 'A reason is given with the status change it explains.';
         END IF;
         NEW.status_changed_at := OLD.status_changed_at;
         RETURN NEW;
@@ -505,12 +506,13 @@ BEGIN
     IF pseudolink.restoring(TG_RELID) THEN
         RETURN NEW;
     END IF;
+    -- The submission's transaction: the request's submission time is this
+    -- transaction's start.
     IF NOT EXISTS (SELECT FROM pseudolink.data_request r
-                   WHERE r.request_id = NEW.request_id AND r.status = 'submitted')
-       OR EXISTS (SELECT FROM pseudolink.review w WHERE w.request_id = NEW.request_id) THEN
+                   WHERE r.request_id = NEW.request_id AND r.status = 'submitted' AND r.submitted_at = now()) THEN
         RAISE EXCEPTION 'the variables of data request % are fixed', NEW.request_id
             USING ERRCODE = 'PL001',
-                  DETAIL = 'Variables are asked for with the submission, before the request is assigned for review.',
+                  DETAIL = 'Variables are asked for with the submission, in the same transaction.',
                   HINT = 'Withdraw the request and submit a new one.';
     END IF;
     RETURN NEW;
@@ -518,7 +520,7 @@ END
 $$;
 
 COMMENT ON FUNCTION pseudolink.request_variable_guard() IS
-    'trigger: variables are added to a request only with its submission';
+    'trigger: variables are added to a request only in the transaction that submits it';
 
 CREATE TRIGGER request_variable_fixed BEFORE INSERT ON pseudolink.request_variable
     FOR EACH ROW EXECUTE FUNCTION pseudolink.request_variable_guard();
@@ -625,6 +627,7 @@ DECLARE
     status text;
     pending text;
     not_approved text;
+    any_rejected boolean;
 BEGIN
     IF pseudolink.restoring(TG_RELID) THEN
         RETURN NEW;
@@ -636,14 +639,17 @@ BEGIN
                   DETAIL = 'A decision is taken on a request in review.';
     END IF;
     SELECT string_agg(q.board, ', ' ORDER BY q.board) FILTER (WHERE w.outcome IS NULL),
-           string_agg(q.board, ', ' ORDER BY q.board) FILTER (WHERE w.outcome IS DISTINCT FROM 'approved')
-    INTO pending, not_approved
+           string_agg(q.board, ', ' ORDER BY q.board) FILTER (WHERE w.outcome IS DISTINCT FROM 'approved'),
+           COALESCE(bool_or(w.outcome = 'rejected'), false)
+    INTO pending, not_approved, any_rejected
     FROM pseudolink.required_reviews(NEW.request_id) q
     LEFT JOIN pseudolink.review w ON w.request_id = NEW.request_id AND w.board = q.board;
-    IF pending IS NOT NULL THEN
+    -- A rejection may come as soon as one board rejects (the purpose check
+    -- never follows a rejection); an approval needs every review.
+    IF pending IS NOT NULL AND NOT (NEW.outcome = 'rejected' AND any_rejected) THEN
         RAISE EXCEPTION 'data request % still awaits the review of %', NEW.request_id, pending
             USING ERRCODE = 'PL002',
-                  DETAIL = 'A decision follows every required review.';
+                  DETAIL = 'A decision follows every required review, or a rejection by one of them.';
     END IF;
     IF NEW.outcome = 'approved' AND not_approved IS NOT NULL THEN
         RAISE EXCEPTION 'data request % cannot be approved: % did not approve it', NEW.request_id, not_approved
@@ -654,7 +660,7 @@ END
 $$;
 
 COMMENT ON FUNCTION pseudolink.decision_guard() IS
-    'trigger: a decision is taken on a request in review once every required review is recorded, and approves only what every board approved';
+    'trigger: a decision is taken on a request in review once every required review is recorded (a rejection as soon as one board rejected), and approves only what every board approved';
 
 -- Conditions, costs and left-out variables belong to the decision and are
 -- recorded with it, while the request is still in review.
@@ -866,7 +872,7 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pseudolink.council_meeting m
                    WHERE m.board OPERATOR(pg_catalog.=) council
                      AND m.meeting_date OPERATOR(pg_catalog.=) assign_request.meeting_date) THEN
-        RAISE EXCEPTION 'the % does not meet on %', council, assign_request.meeting_date
+        RAISE EXCEPTION 'scientific council % does not meet on %', council, assign_request.meeting_date
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The meeting dates are listed in pseudolink.council_meeting.';
     END IF;

@@ -208,6 +208,8 @@ GRANT EXECUTE ON FUNCTION
 TO pseudolink_admin, pseudolink_steward, pseudolink_registry, pseudolink_reviewer, pseudolink_researcher;
 GRANT EXECUTE ON FUNCTION pseudolink.required_reviews(bigint), pseudolink.request_coverage(bigint)
 TO pseudolink_admin, pseudolink_steward, pseudolink_reviewer, pseudolink_researcher;
+GRANT EXECUTE ON FUNCTION pseudolink.institution_authorised(bigint, date), pseudolink.researcher_active(bigint, date)
+TO pseudolink_admin, pseudolink_steward;
 
 -- Administration.
 GRANT EXECUTE ON FUNCTION
