@@ -126,6 +126,24 @@ SELECT count(*) AS deaths_of_tavi_patients FROM :death_table d JOIN :tavi_table 
 SELECT bool_and(person >= lag) AS pseudonym_order FROM (
     SELECT person, lag(person) OVER () FROM :tavi_table) x WHERE lag IS NOT NULL;
 
+-- A function that prints every row it is given, in a WHERE clause: run by a
+-- researcher of another project it prints nothing, because row-level
+-- security filters before any function that is not LEAKPROOF.
+SET ROLE regress_gov_res3;
+CREATE FUNCTION pg_temp.show(p pseudolink.pseudonym, age integer) RETURNS boolean
+LANGUAGE plpgsql COST 0.0001 AS $$
+BEGIN
+    RAISE NOTICE 'seen a row%', CASE WHEN p IS NULL THEN '' ELSE ': ' || p::text || ' aged ' || age END;
+    RETURN true;
+END $$;
+SELECT count(*) AS rows_seen FROM :tavi_table WHERE pg_temp.show(person, age_at_procedure);
+RESET ROLE;
+-- The researcher of the project itself sees its rows (the first two here).
+SET ROLE regress_gov_res1;
+SELECT count(*) AS rows_seen FROM (SELECT * FROM :tavi_table ORDER BY person LIMIT 2) x
+WHERE pg_temp.show(NULL, age_at_procedure);
+RESET ROLE;
+
 -- Informed consent: only records with consent recorded, and only the
 -- deaths of those persons.
 SET ROLE regress_gov_res1;

@@ -23,6 +23,18 @@ INSERT INTO public.regress_staging SELECT g, date '1950-01-01' + g, pseudolink.t
 SET ROLE regress_gov_res1;
 SELECT pseudolink.register_identifier_table('public.regress_upload', 'made_linkable_at', ARRAY['birth_date', 'postcode']);
 RESET ROLE;
+-- Only a table the caller may itself change is registered: retention runs as
+-- the extension owner.
+SET ROLE regress_gov_admin;
+SELECT pseudolink.register_identifier_table('public.regress_upload', 'made_linkable_at', ARRAY['birth_date', 'postcode']);
+SELECT pseudolink.register_identifier_table('pg_catalog.pg_authid', 'rolvaliduntil');
+RESET ROLE;
+SET ROLE regress_gov_steward;
+SELECT pseudolink.register_identifier_table('pseudolink.source_row', 'loaded_at');
+SELECT pseudolink.register_identifier_table('pseudolink.audit_log', 'logged_at');
+RESET ROLE;
+GRANT UPDATE, DELETE ON public.regress_upload TO regress_gov_admin;
+GRANT DELETE ON public.regress_staging TO regress_gov_admin;
 SET ROLE regress_gov_admin;
 SELECT pseudolink.register_identifier_table('public.regress_upload', 'note');
 SELECT pseudolink.register_identifier_table('public.regress_upload', 'made_linkable_at', ARRAY['record_id']);

@@ -21,6 +21,7 @@ SELECT dblink_exec(dump_conn(current_database()), 'CREATE DATABASE pseudolink_go
 SELECT dblink_exec(dump_conn('pseudolink_gov_src'), $setup$
     CREATE EXTENSION pseudolink;
     CREATE TABLE public.upload (id int, birth_date date, linked_at timestamptz NOT NULL);
+    GRANT DELETE ON public.upload TO regress_gov_admin;
     SET ROLE regress_gov_admin;
     SELECT pseudolink.add_institution('Universiteit Testdam');
     SELECT pseudolink.authorise_institution(1, pseudolink.today() - 10, pseudolink.today() + 800, 'CBS-AUT-9');

@@ -2,7 +2,7 @@
 -- read, what it may not (42501), and what row-level security hides (empty
 -- results), including expiry of agreements, authorisations and projects.
 BEGIN;
-SELECT plan(103);
+SELECT plan(106);
 \o /dev/null
 \ir 50_governance_fixture.inc
 \o
@@ -157,6 +157,12 @@ SELECT throws_ok($$SELECT run_as('tap_gov_res_a', 'SELECT pseudolink.set_min_cel
                  '42501', NULL, 'a researcher cannot lower the minimum cell count');
 SELECT throws_ok(format($$SELECT run_as('tap_gov_res_a', 'SELECT pseudolink.withdraw_request(%s, ''not mine'')')$$, :req_b),
                  '42501', NULL, 'a researcher cannot withdraw another project''s request');
+SELECT is(query_as('tap_gov_res_a', 'SELECT count(*) FROM pseudolink.required_reviews(' || :req_b || ')'), ARRAY['(0)'],
+          'a researcher learns nothing of another project''s request from required_reviews');
+SELECT is(query_as('tap_gov_res_a', 'SELECT count(*) FROM pseudolink.required_reviews(' || :req_a || ')'), ARRAY['(4)'],
+          'but sees the reviews its own request needs');
+SELECT is(query_as('tap_gov_res_a', 'SELECT count(*) FROM pseudolink.project_status'), ARRAY['(1)'],
+          'a researcher sees the status of its own project');
 -- A researcher role in no project sees nothing.
 SELECT is(query_as('tap_gov_res_idle', 'SELECT count(*) FROM ' || :'tab_a_tavi'), ARRAY['(0)'],
           'a researcher of no project reads no release');

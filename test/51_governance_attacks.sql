@@ -249,6 +249,7 @@ SELECT is((SELECT count(*)::int FROM :tab_a_tavi a JOIN :tab_b_pci b ON a.person
 -- Reading identifiers as a researcher or as the registry ---------------------------------
 CREATE TABLE public.tap_upload (record_id int, birth_date date, sex text, postcode text, linked_at timestamptz NOT NULL);
 INSERT INTO public.tap_upload VALUES (1, '1940-01-02', '1', '3000AB', now());
+GRANT UPDATE ON public.tap_upload TO tap_gov_steward;
 SELECT lives_ok($$SELECT run_as('tap_gov_steward', 'SELECT pseudolink.register_identifier_table(''public.tap_upload'', ''linked_at'', ARRAY[''birth_date'', ''sex'', ''postcode''])')$$,
                 'an identifier table of another part is registered for retention');
 SELECT throws_ok(format($$SELECT run_as(%L, 'SELECT * FROM public.tap_upload')$$, r), '42501', NULL,

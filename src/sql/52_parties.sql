@@ -644,8 +644,13 @@ SELECT p.project_id,
        p.title,
        p.starts_on,
        p.ends_on,
-       pseudolink.project_active(p.project_id, pseudolink.today()) AS active,
-       pseudolink.project_retention_until(p.project_id) AS retention_until,
+       (p.starts_on <= pseudolink.today() AND p.ends_on >= pseudolink.today()
+        AND EXISTS (SELECT FROM pseudolink.institution_authorisation a
+                    WHERE a.institution_id = p.institution_id
+                      AND a.valid_from <= pseudolink.today() AND a.valid_until >= pseudolink.today())) AS active,
+       (p.ends_on + make_interval(years => p.retention_years
+            + COALESCE((SELECT sum(e.extra_years)::integer FROM pseudolink.project_extension e
+                        WHERE e.project_id = p.project_id AND e.kind = 'retention'), 0)))::date AS retention_until,
        p.key_domain
 FROM pseudolink.project p;
 

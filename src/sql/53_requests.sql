@@ -264,7 +264,7 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('ps
 
 -- What a request needs ------------------------------------------------------
 
-CREATE FUNCTION pseudolink.required_reviews(request_id bigint)
+CREATE FUNCTION pseudolink.request_required_boards(request_id bigint)
 RETURNS TABLE (board text, kind text)
 LANGUAGE sql
 STABLE
@@ -290,8 +290,23 @@ AS $$
     WHERE b.kind OPERATOR(pg_catalog.=) 'purpose_check'
 $$;
 
+COMMENT ON FUNCTION pseudolink.request_required_boards(bigint) IS
+    'the boards that must review a request: the registry''s scientific council, the committee of each registry source asked for, the privacy committee when an external dataset is linked, and the purpose check (internal: what the state machine checks)';
+
+CREATE FUNCTION pseudolink.required_reviews(request_id bigint)
+RETURNS TABLE (board text, kind text)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT q.board, q.kind FROM pseudolink.request_required_boards($1) q
+    WHERE pseudolink.acts_as('pseudolink_admin') OR pseudolink.acts_as('pseudolink_steward')
+       OR $1 OPERATOR(pg_catalog.=) ANY (pseudolink.my_requests())
+$$;
+
 COMMENT ON FUNCTION pseudolink.required_reviews(bigint) IS
-    'the boards that must review a request: the registry''s scientific council, the committee of each registry source asked for, the privacy committee when an external dataset is linked, and the purpose check';
+    'the boards that must review a request the caller may see: the registry''s scientific council, the committee of each registry source asked for, the privacy committee when an external dataset is linked, and the purpose check';
 
 CREATE FUNCTION pseudolink.request_coverage(request_id bigint)
 RETURNS TABLE (source text, name text, version integer, covered_from date, covered_to date, covered boolean)
@@ -404,7 +419,7 @@ BEGIN
     END IF;
     IF NEW.status = 'in_review' THEN
         SELECT string_agg(q.board, ', ' ORDER BY q.board) INTO missing
-        FROM pseudolink.required_reviews(NEW.request_id) q
+        FROM pseudolink.request_required_boards(NEW.request_id) q
         WHERE NOT EXISTS (SELECT FROM pseudolink.review w
                           WHERE w.request_id = NEW.request_id AND w.board = q.board);
         IF missing IS NOT NULL THEN
@@ -420,7 +435,7 @@ BEGIN
                       HINT = 'Record the decision with pseudolink.decide_request().';
         END IF;
         SELECT string_agg(q.board, ', ' ORDER BY q.board) INTO missing
-        FROM pseudolink.required_reviews(NEW.request_id) q
+        FROM pseudolink.request_required_boards(NEW.request_id) q
         WHERE NOT EXISTS (SELECT FROM pseudolink.review w
                           WHERE w.request_id = NEW.request_id AND w.board = q.board
                             AND w.outcome = 'approved');
@@ -550,7 +565,7 @@ BEGIN
                             NEW.request_id, req.status
                 USING ERRCODE = 'PL001';
         END IF;
-        IF NOT EXISTS (SELECT FROM pseudolink.required_reviews(NEW.request_id) q WHERE q.board = NEW.board) THEN
+        IF NOT EXISTS (SELECT FROM pseudolink.request_required_boards(NEW.request_id) q WHERE q.board = NEW.board) THEN
             RAISE EXCEPTION 'board % does not review data request %', NEW.board, NEW.request_id
                 USING ERRCODE = 'invalid_parameter_value',
                       DETAIL = 'The boards that review a request follow from its registry and the sources it asks for.';
@@ -642,7 +657,7 @@ BEGIN
            string_agg(q.board, ', ' ORDER BY q.board) FILTER (WHERE w.outcome IS DISTINCT FROM 'approved'),
            COALESCE(bool_or(w.outcome = 'rejected'), false)
     INTO pending, not_approved, any_rejected
-    FROM pseudolink.required_reviews(NEW.request_id) q
+    FROM pseudolink.request_required_boards(NEW.request_id) q
     LEFT JOIN pseudolink.review w ON w.request_id = NEW.request_id AND w.board = q.board;
     -- A rejection may come as soon as one board rejects (the purpose check
     -- never follows a rejection); an approval needs every review.
@@ -880,7 +895,7 @@ BEGIN
     SELECT assign_request.request_id, q.board,
            CASE WHEN q.kind OPERATOR(pg_catalog.=) 'scientific_council' THEN assign_request.meeting_date END,
            pseudolink.calling_role()
-    FROM pseudolink.required_reviews(assign_request.request_id) q
+    FROM pseudolink.request_required_boards(assign_request.request_id) q
     ORDER BY q.board;
     GET DIAGNOSTICS n = ROW_COUNT;
     UPDATE pseudolink.data_request r SET status = 'in_review'

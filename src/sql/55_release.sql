@@ -146,7 +146,7 @@ BEGIN
             USING ERRCODE = 'PL002';
     END IF;
     SELECT string_agg(q.board, ', ' ORDER BY q.board) INTO missing
-    FROM pseudolink.required_reviews(NEW.request_id) q
+    FROM pseudolink.request_required_boards(NEW.request_id) q
     WHERE NOT EXISTS (SELECT FROM pseudolink.review w
                       WHERE w.request_id = NEW.request_id AND w.board = q.board AND w.outcome = 'approved');
     IF missing IS NOT NULL THEN

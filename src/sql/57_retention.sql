@@ -112,6 +112,19 @@ BEGIN
     SELECT pg_catalog.format('%I.%I', n.nspname, k.relname) INTO qualified
     FROM pg_catalog.pg_class k JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) k.relnamespace
     WHERE k.oid OPERATOR(pg_catalog.=) register_identifier_table.table_name;
+    -- Retention deletes as the extension owner: only a table the caller may
+    -- itself delete from (or, for cleared columns, update) is registered, so
+    -- that registering cannot reach a table the caller could not change.
+    IF NOT pg_catalog.has_table_privilege(pseudolink.calling_role(), register_identifier_table.table_name,
+                                          CASE WHEN register_identifier_table.identifier_columns IS NULL
+                                               THEN 'DELETE' ELSE 'UPDATE' END)
+       OR (SELECT k.relnamespace FROM pg_catalog.pg_class k
+           WHERE k.oid OPERATOR(pg_catalog.=) register_identifier_table.table_name)
+          OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog'::regnamespace, 'information_schema'::regnamespace]) THEN
+        RAISE EXCEPTION 'permission denied to register % for retention', qualified
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The caller must itself be allowed to delete rows from the table (or to update it, when only identifier columns are cleared); system catalogs are never registered.';
+    END IF;
     SELECT a.atttypid::regtype INTO col_type FROM pg_catalog.pg_attribute a
     WHERE a.attrelid OPERATOR(pg_catalog.=) register_identifier_table.table_name
       AND a.attname OPERATOR(pg_catalog.=) register_identifier_table.linkable_column

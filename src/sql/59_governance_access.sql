@@ -173,7 +173,7 @@ REVOKE ALL ON FUNCTION
     pseudolink.add_board_member(text, name), pseudolink.remove_board_member(text, name),
     pseudolink.add_council_meeting(text, date), pseudolink.extend_project(bigint, date, text),
     pseudolink.extend_retention(bigint, integer, text),
-    pseudolink.required_reviews(bigint), pseudolink.request_coverage(bigint),
+    pseudolink.required_reviews(bigint), pseudolink.request_required_boards(bigint), pseudolink.request_coverage(bigint),
     pseudolink.request_status_rank(text), pseudolink.request_transition_allowed(text, text),
     pseudolink.request_state_guard(), pseudolink.request_state_log(), pseudolink.request_variable_guard(),
     pseudolink.review_guard(), pseudolink.decision_guard(), pseudolink.decision_part_guard(),
@@ -199,7 +199,6 @@ FROM PUBLIC;
 
 -- The helpers the policies and views call run as the reader.
 GRANT EXECUTE ON FUNCTION
-    pseudolink.acts_as(name), pseudolink.project_active(bigint, date), pseudolink.project_retention_until(bigint),
     pseudolink.my_projects(), pseudolink.my_boards(), pseudolink.my_registries(), pseudolink.my_requests(),
     pseudolink.visible_projects(), pseudolink.visible_researchers(), pseudolink.release_readable(bigint),
     pseudolink.request_status_rank(text), pseudolink.request_transition_allowed(text, text),
@@ -208,7 +207,8 @@ GRANT EXECUTE ON FUNCTION
 TO pseudolink_admin, pseudolink_steward, pseudolink_registry, pseudolink_reviewer, pseudolink_researcher;
 GRANT EXECUTE ON FUNCTION pseudolink.required_reviews(bigint), pseudolink.request_coverage(bigint)
 TO pseudolink_admin, pseudolink_steward, pseudolink_reviewer, pseudolink_researcher;
-GRANT EXECUTE ON FUNCTION pseudolink.institution_authorised(bigint, date), pseudolink.researcher_active(bigint, date)
+GRANT EXECUTE ON FUNCTION pseudolink.institution_authorised(bigint, date), pseudolink.researcher_active(bigint, date),
+    pseudolink.project_active(bigint, date), pseudolink.project_retention_until(bigint)
 TO pseudolink_admin, pseudolink_steward;
 
 -- Administration.
