@@ -184,7 +184,7 @@ AsciiBytes(const unsigned char *p, int len)
  * it is all zero between calls); for other characters a small open-address
  * map on the stack (at most 64 distinct characters in 128 slots).
  */
-static uint64 peq_ascii[128];
+static uint64 peq_ascii[256];	/* by byte: JaroBytes indexes before it knows */
 
 #define PEQ_BITS	7
 #define PEQ_SLOTS	(1 << PEQ_BITS)
@@ -319,8 +319,9 @@ JaroBits(const pg_wchar *a, int na, const pg_wchar *b, int nb, bool ascii)
 }
 
 /*
- * The same for ASCII strings read in place, as bytes: most names need no
- * decoding at all.
+ * The same for strings read in place, as bytes, when they are ASCII: most
+ * names need no decoding at all.  Whether they are is found out on the way
+ * (the table has an entry for every byte), and -1 returned when not.
  */
 static double
 JaroBytes(const unsigned char *a, int na, const unsigned char *b, int nb)
@@ -332,16 +333,19 @@ JaroBytes(const unsigned char *a, int na, const unsigned char *b, int nb)
 	int			m = 0,
 				unordered = 0,
 				i;
+	unsigned int seen = 0;
 
-	if (na == 0 || nb == 0)
-		return na == nb ? 1.0 : 0.0;
 	for (i = 0; i < nb; i++)
+	{
+		seen |= b[i];
 		peq_ascii[b[i]] |= UINT64CONST(1) << i;
+	}
 	win = (UINT64CONST(1) << (window + 1)) - 1;
-	for (i = 0; i < na && win; i++)
+	for (i = 0; i < na; i++)
 	{
 		uint64		eq = peq_ascii[a[i]] & ~bflag & win;
 
+		seen |= a[i];
 		if (eq)
 		{
 			bflag |= eq & (~eq + 1);
@@ -352,6 +356,10 @@ JaroBytes(const unsigned char *a, int na, const unsigned char *b, int nb)
 	}
 	for (i = 0; i < nb; i++)
 		peq_ascii[b[i]] = 0;
+	if (seen & 0x80)
+		return -1.0;
+	if (na == 0 || nb == 0)
+		return na == nb ? 1.0 : 0.0;
 	if (m == 0)
 		return 0.0;
 	while (aflag)
@@ -837,10 +845,9 @@ pseudolink_jaro(PG_FUNCTION_ARGS)
 	if (SameShortText(ta, tb))
 		PG_RETURN_FLOAT8(1.0);
 	if (VARSIZE_ANY_EXHDR(ta) <= 64 && VARSIZE_ANY_EXHDR(tb) <= 64 &&
-		AsciiBytes((const unsigned char *) VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta)) &&
-		AsciiBytes((const unsigned char *) VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb)))
-		PG_RETURN_FLOAT8(JaroBytes((const unsigned char *) VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta),
-								   (const unsigned char *) VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb)));
+		(r = JaroBytes((const unsigned char *) VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta),
+					   (const unsigned char *) VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb))) >= 0.0)
+		PG_RETURN_FLOAT8(r);
 	DecodeText(ta, &a, "jaro");
 	DecodeText(tb, &b, "jaro");
 	r = JaroChars(a.c, a.n, b.c, b.n, a.ascii && b.ascii);
@@ -864,8 +871,8 @@ PlTextJaroWinkler(const text *ta, const text *tb, const char *fn)
 
 	if (SameShortText(ta, tb))
 		return 1.0;
-	if (la <= 64 && lb <= 64 && AsciiBytes(pa, la) && AsciiBytes(pb, lb))
-		return JaroWinklerBytes(pa, la, pb, lb);
+	if (la <= 64 && lb <= 64 && (r = JaroWinklerBytes(pa, la, pb, lb)) >= 0.0)
+		return r;
 	DecodeText(ta, &a, fn);
 	DecodeText(tb, &b, fn);
 	r = JaroWinklerChars(a.c, a.n, b.c, b.n, a.ascii && b.ascii);
