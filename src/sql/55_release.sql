@@ -294,6 +294,14 @@ BEGIN
     IF pg_catalog.to_regclass('pg_temp.pseudolink_release_cohort') IS NOT NULL THEN
         DROP TABLE pg_temp.pseudolink_release_cohort;
     END IF;
+    IF pg_catalog.to_regclass('pg_temp.pseudolink_release_objected') IS NOT NULL THEN
+        DROP TABLE pg_temp.pseudolink_release_objected;
+    END IF;
+    -- Who objected, worked out once for the whole release.
+    CREATE TEMPORARY TABLE pseudolink_release_objected ON COMMIT DROP AS
+    SELECT DISTINCT o.person FROM pseudolink.objected_persons(req.registry) o;
+    CREATE UNIQUE INDEX ON pg_temp.pseudolink_release_objected (person);
+    ANALYZE pg_temp.pseudolink_release_objected;
     CREATE TEMPORARY TABLE pseudolink_release_records ON COMMIT DROP AS
     SELECT s.person, s.consent IS TRUE AS consented
     FROM pseudolink.source_row s
@@ -305,17 +313,17 @@ BEGIN
     CREATE TEMPORARY TABLE pseudolink_release_cohort ON COMMIT DROP AS
     SELECT DISTINCT r.person FROM pg_temp.pseudolink_release_records r
     WHERE (r.consented OR req.legal_basis OPERATOR(pg_catalog.<>) 'informed_consent')
-      AND NOT EXISTS (SELECT FROM pseudolink.objected_persons(req.registry) o
+      AND NOT EXISTS (SELECT FROM pg_temp.pseudolink_release_objected o
                       WHERE o.person OPERATOR(pseudolink.=) r.person);
     CREATE UNIQUE INDEX ON pg_temp.pseudolink_release_cohort (person);
     ANALYZE pg_temp.pseudolink_release_cohort;
     SELECT pg_catalog.count(*) INTO in_cohort FROM pg_temp.pseudolink_release_cohort;
     SELECT pg_catalog.count(DISTINCT r.person) INTO objected FROM pg_temp.pseudolink_release_records r
-    WHERE EXISTS (SELECT FROM pseudolink.objected_persons(req.registry) o
+    WHERE EXISTS (SELECT FROM pg_temp.pseudolink_release_objected o
                   WHERE o.person OPERATOR(pseudolink.=) r.person);
     SELECT pg_catalog.count(*) INTO no_consent FROM (
         SELECT r.person FROM pg_temp.pseudolink_release_records r
-        WHERE NOT EXISTS (SELECT FROM pseudolink.objected_persons(req.registry) o
+        WHERE NOT EXISTS (SELECT FROM pg_temp.pseudolink_release_objected o
                           WHERE o.person OPERATOR(pseudolink.=) r.person)
         GROUP BY r.person HAVING NOT pg_catalog.bool_or(r.consented)) x
     WHERE req.legal_basis OPERATOR(pg_catalog.=) 'informed_consent';
@@ -413,7 +421,8 @@ BEGIN
             'excluded_consent', no_consent,
             'tables', (SELECT pg_catalog.jsonb_object_agg(t.source, t.row_count) FROM pseudolink.release_table t
                        WHERE t.release_id OPERATOR(pg_catalog.=) rel_id)));
-    DROP TABLE pg_temp.pseudolink_release_records, pg_temp.pseudolink_release_cohort;
+    DROP TABLE pg_temp.pseudolink_release_records, pg_temp.pseudolink_release_cohort,
+        pg_temp.pseudolink_release_objected;
     RETURN rel_id;
 END
 $$;
