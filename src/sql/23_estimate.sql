@@ -298,6 +298,9 @@ RETURNS TABLE (comparison text, level integer, pairs bigint, seen bigint, u doub
 LANGUAGE plpgsql
 SET max_parallel_workers_per_gather = 0
 AS $$
+DECLARE
+    rowid text := '';
+    distinct_rows text := 'true';
 BEGIN
     IF sample_pairs IS NULL OR sample_pairs OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'sample_pairs must be at least 1'
@@ -313,17 +316,25 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'For example ''ARRAY[pseudolink.compare_dates(l.birth_date, r.birth_date)]''.';
     END IF;
+    -- A row is never paired with itself: on one table, rows are told apart
+    -- by (tableoid, ctid); a view has neither, and there a self-pair keeps
+    -- its (tiny) chance, 1 / rows per pair.
+    IF left_table OPERATOR(pg_catalog.=) right_table
+       AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) left_table)
+           OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'm', 'p']::"char"[]) THEN
+        rowid := ', t.tableoid AS pl_tableoid, t.ctid AS pl_ctid';
+        distinct_rows := '(l.pl_tableoid, l.pl_ctid) OPERATOR(pg_catalog.<>) (r.pl_tableoid, r.pl_ctid)';
+    END IF;
     -- serial (the function's SET): random() in parallel workers ignores setseed()
     PERFORM pg_catalog.setseed(seed);
     RETURN QUERY SELECT * FROM pseudolink.fs_estimate_u($1, format(
         'SELECT %s FROM (SELECT s.*, row_number() OVER () AS pl_pair
-                         FROM (SELECT t.*, t.ctid AS pl_ctid FROM %s t ORDER BY pg_catalog.random() LIMIT %s) s) AS l
+                         FROM (SELECT t.*%s FROM %s t ORDER BY pg_catalog.random() LIMIT %s) s) AS l
                    JOIN (SELECT s.*, row_number() OVER () AS pl_pair
-                         FROM (SELECT t.*, t.ctid AS pl_ctid FROM %s t ORDER BY pg_catalog.random() LIMIT %s) s) AS r
+                         FROM (SELECT t.*%s FROM %s t ORDER BY pg_catalog.random() LIMIT %s) s) AS r
                      ON l.pl_pair OPERATOR(pg_catalog.=) r.pl_pair
-         WHERE %s OR l.pl_ctid OPERATOR(pg_catalog.<>) r.pl_ctid',
-        levels, left_table, sample_pairs, right_table, sample_pairs,
-        CASE WHEN left_table OPERATOR(pg_catalog.=) right_table THEN 'false' ELSE 'true' END));
+         WHERE %s',
+        levels, rowid, left_table, sample_pairs, rowid, right_table, sample_pairs, distinct_rows));
 END
 $$;
 COMMENT ON FUNCTION pseudolink.fs_estimate_u_random(text, regclass, regclass, text, integer, double precision) IS

@@ -48,11 +48,8 @@ SELECT count(*) AS pairs, count(*) FILTER (WHERE is_match) AS true_matches, coun
 FROM demo_scoring.pairs;
 
 \echo 'u from 20,000 random pairs of record and register person (almost all non-matches):'
-\set QUIET on
-CREATE TABLE demo_scoring.register_rows AS SELECT * FROM demo_scoring.register;
-\set QUIET off
 SELECT comparison, level, seen, round(u::numeric, 6) AS u
-FROM fs_estimate_u_random('nl_demo', 'demo_scoring.records', 'demo_scoring.register_rows',
+FROM fs_estimate_u_random('nl_demo', 'demo_scoring.records', 'demo_scoring.register',
     $$ARRAY[compare_dates(l.birth_date, r.birth_date), (l.sex = r.sex)::int,
             compare_postcodes(l.postcode, r.postcode),
             compare_house_numbers(l.house_number, l.house_suffix, r.house_number, r.house_suffix)]$$,
