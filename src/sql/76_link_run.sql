@@ -397,14 +397,18 @@ DECLARE
     est record;
     problem text;
 BEGIN
-    IF training OPERATOR(pg_catalog.=) 'em' THEN
+    IF training OPERATOR(pg_catalog.=) ANY (ARRAY['em', 'em_fixed_u']) THEN
         IF NOT EXISTS (SELECT FROM pg_temp.pl_link_pairs) THEN
             RAISE EXCEPTION 'no candidate pairs to train scoring model "%" on', model
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = 'The blocking rules pair no records.',
                       HINT = 'Loosen the blocking rules or min_shared, or pass training => ''none'' with a trained model.';
         END IF;
-        SELECT * INTO est FROM pseudolink.fs_train_em(model, 'SELECT levels FROM pg_temp.pl_link_pairs');
+        -- em_fixed_u: u from random pairs (set before the run) stays, EM
+        -- estimates m and the prior; candidate pairs alone say little about
+        -- the u of a field they were blocked on
+        SELECT * INTO est FROM pseudolink.fs_train_em(model, 'SELECT levels FROM pg_temp.pl_link_pairs',
+                                                      fix_u => training OPERATOR(pg_catalog.=) 'em_fixed_u');
         em_iterations := est.iterations;
         em_converged := est.converged;
     END IF;
@@ -434,7 +438,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.link_pairs_score(text, text, double precision, text, boolean, text) IS
-    'trains the model on pg_temp.pl_link_pairs (training => ''em'') and writes the scored pairs (all, or those at or above the threshold) into a new table';
+    'trains the model on pg_temp.pl_link_pairs (training => ''em'', or ''em_fixed_u'' keeping u) and writes the scored pairs (all, or those at or above the threshold) into a new table';
 
 CREATE FUNCTION pseudolink.link_run_arguments(threshold double precision, training text)
 RETURNS void
@@ -448,16 +452,16 @@ BEGIN
                   DETAIL = format('The value given is %s.', coalesce(threshold::text, 'null')),
                   HINT = 'Splink''s default is 0.5, a match weight of 0; a weight w is the probability 2^w / (1 + 2^w).';
     END IF;
-    IF training IS NULL OR training OPERATOR(pg_catalog.<>) ALL (ARRAY['em', 'none']) THEN
-        RAISE EXCEPTION 'training must be ''em'' or ''none'''
+    IF training IS NULL OR training OPERATOR(pg_catalog.<>) ALL (ARRAY['em', 'em_fixed_u', 'none']) THEN
+        RAISE EXCEPTION 'training must be ''em'', ''em_fixed_u'' or ''none'''
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('The value given is %s.', coalesce(quote_literal(training), 'null')),
-                  HINT = '''em'' estimates m, u and the prior from the candidate pairs; ''none'' scores with the model as it is.';
+                  HINT = '''em'' estimates m, u and the prior from the candidate pairs; ''em_fixed_u'' m and the prior, keeping the model''s u (from random pairs); ''none'' scores with the model as it is.';
     END IF;
 END
 $$;
 COMMENT ON FUNCTION pseudolink.link_run_arguments(double precision, text) IS
-    'raises unless a threshold is a probability in (0, 1) and training is em or none';
+    'raises unless a threshold is a probability in (0, 1) and training is em, em_fixed_u or none';
 
 -- Linking two tables ---------------------------------------------------------
 
@@ -499,7 +503,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.link_tables(text, regclass, text, regclass, text, text, double precision, integer, text, boolean, boolean) IS
-    'links two tables with a model defined in SQL: candidate pairs from its blocking rules (sharing at least min_shared keys), level arrays, EM (training => ''em'') or the model as it is (''none''), match weights; writes the pairs at or above the threshold (keep_all: every candidate) into a new table (left_id, right_id, levels, tf_u, match_weight, match_probability)';
+    'links two tables with a model defined in SQL: candidate pairs from its blocking rules (sharing at least min_shared keys), level arrays, EM (training => ''em''; ''em_fixed_u'' keeps the model''s u) or the model as it is (''none''), match weights; writes the pairs at or above the threshold (keep_all: every candidate) into a new table (left_id, right_id, levels, tf_u, match_weight, match_probability)';
 
 CREATE FUNCTION pseudolink.link_candidates(
     model text,
@@ -580,7 +584,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.dedupe_table(text, regclass, text, text, text, double precision, integer, text, boolean, boolean) IS
-    'deduplicates a table with a model defined in SQL: candidate pairs (each once, left_id < right_id), level arrays, EM or the model as it is, match weights, the pairs at or above the threshold (keep_all: every candidate) in a new table, and the clusters (connected components of those pairs, every record included) in another (clusters_table NULL: none)';
+    'deduplicates a table with a model defined in SQL: candidate pairs (each once, left_id < right_id), level arrays, EM (''em'', ''em_fixed_u'') or the model as it is, match weights, the pairs at or above the threshold (keep_all: every candidate) in a new table, and the clusters (connected components of those pairs, every record included) in another (clusters_table NULL: none)';
 
 CREATE FUNCTION pseudolink.dedupe_candidates(
     model text,
