@@ -215,6 +215,20 @@ FROM dedupe_clusters_accuracy('generated_clusters', 'generated', 'id', 'entity')
 SELECT estimation LIKE 'EM over % pairs in % agreement patterns: % iterations, converged, %' AS estimation_recorded
 FROM fs_model WHERE model = 'people';
 
+-- training => 'em_fixed_u' keeps the model's u (as from random pairs) and
+-- estimates m and the prior; without a u for every level it refuses.
+CREATE TEMP TABLE u_before AS SELECT comparison, level, u FROM fs_level WHERE model = 'people';
+SELECT record_count, candidate_pairs, em_converged
+FROM dedupe_table('people', 'generated', 'id', 'generated_pairs_fixed_u', NULL, training => 'em_fixed_u');
+SELECT count(*) AS levels, count(*) FILTER (WHERE l.u = b.u) AS u_kept
+FROM fs_level l JOIN u_before b USING (comparison, level) WHERE l.model = 'people';
+SELECT estimation LIKE '%; u fixed' AS u_fixed_recorded FROM fs_model WHERE model = 'people';
+UPDATE fs_level SET u = NULL WHERE model = 'people' AND comparison = 'surname' AND level = 0;
+SELECT * FROM dedupe_table('people', 'generated', 'id', 'generated_pairs_fixed_u2', NULL, training => 'em_fixed_u');
+UPDATE fs_level l SET u = b.u FROM u_before b
+WHERE l.model = 'people' AND l.comparison = b.comparison AND l.level = b.level;
+DROP TABLE u_before, generated_pairs_fixed_u;
+
 -- Errors.  Arguments:
 SELECT * FROM dedupe_table('nobody', 'people', 'id', 'x_pairs', NULL);
 SELECT * FROM dedupe_table(NULL, 'people', 'id', 'x_pairs', NULL);
