@@ -78,40 +78,24 @@ SELECT count(*) AS u_levels FROM pseudolink.fs_estimate_u('febrl', format(
      WHERE l.rec_id <> r.rec_id', pseudolink.model_levels_sql('febrl')));
 SELECT febrl.lap('u from random pairs');
 
--- m by EM as Splink trains it: in sessions over the pairs of one blocking
--- rule, with the comparisons of that rule's columns left out (NULL: every
--- pair agrees on them, so they say nothing there), u kept from the random
--- pairs.  A comparison missing from every pair keeps its m, so the second
--- session estimates date of birth, the first postcode, and the others take
--- the second session's values.
-CREATE FUNCTION febrl.session_pairs(blocked_on text, left_out integer) RETURNS text LANGUAGE sql AS $$
-    SELECT format('SELECT (SELECT array_agg(CASE WHEN u.i = %s THEN NULL ELSE u.x END ORDER BY u.i)
-                           FROM unnest(%s) WITH ORDINALITY AS u(x, i))
-                   FROM febrl.records l JOIN febrl.records r
-                     ON l.%I = r.%I AND l.rec_id < r.rec_id',
-                  left_out, pseudolink.model_levels_sql('febrl'), blocked_on, blocked_on)
-$$;
-SELECT 'blocked on date_of_birth' AS session, * FROM pseudolink.fs_train_em('febrl', febrl.session_pairs('date_of_birth', 3), fix_u => true);
-SELECT 'blocked on postcode' AS session, * FROM pseudolink.fs_train_em('febrl', febrl.session_pairs('postcode', 6), fix_u => true);
+-- m by EM as Splink trains it: in sessions over the pairs agreeing on one
+-- field, with that field's comparison left out (every pair agrees on it
+-- there), u kept from the random pairs.  A comparison left out keeps its
+-- m, so the second session estimates date of birth, the first postcode,
+-- and the others take the second session's values.
+SELECT 'blocked on date_of_birth' AS session, *
+FROM pseudolink.dedupe_em_session('febrl', 'febrl.records', 'rec_id', ARRAY['date_of_birth'], ARRAY['date_of_birth']);
+SELECT 'blocked on postcode' AS session, *
+FROM pseudolink.dedupe_em_session('febrl', 'febrl.records', 'rec_id', ARRAY['postcode'], ARRAY['postcode']);
 SELECT febrl.lap('m by EM, two sessions');
 
 -- The prior of two random records (u is that of random pairs, so the
 -- prior must be too): Splink's estimate from deterministic rules with an
 -- assumed recall of 0.9, over the n (n - 1) / 2 pairs of the file.
-UPDATE pseudolink.fs_model SET prior = d.pairs / 0.9 / (n.n * (n.n - 1) / 2.0)
-FROM (SELECT count(*) AS pairs
-      FROM (SELECT l.rec_id, r.rec_id FROM febrl.records l JOIN febrl.records r
-              ON l.soc_sec_id = r.soc_sec_id AND l.rec_id < r.rec_id
-            UNION
-            SELECT l.rec_id, r.rec_id FROM febrl.records l JOIN febrl.records r
-              ON l.given_name = r.given_name AND l.surname = r.surname AND l.date_of_birth = r.date_of_birth
-             AND l.rec_id < r.rec_id
-            UNION
-            SELECT l.rec_id, r.rec_id FROM febrl.records l JOIN febrl.records r
-              ON l.given_name = r.surname AND l.surname = r.given_name AND l.date_of_birth = r.date_of_birth
-             AND l.rec_id < r.rec_id) p) d,
-     (SELECT count(*) AS n FROM febrl.records) n
-WHERE model = 'febrl';
+SELECT * FROM pseudolink.dedupe_estimate_prior('febrl', 'febrl.records', 'rec_id', ARRAY[
+    'l.soc_sec_id = r.soc_sec_id',
+    'l.given_name = r.given_name AND l.surname = r.surname AND l.date_of_birth = r.date_of_birth',
+    'l.given_name = r.surname AND l.surname = r.given_name AND l.date_of_birth = r.date_of_birth'], recall => 0.9);
 SELECT febrl.lap('prior from deterministic rules');
 
 -- Deduplicate with the model as estimated: candidates of the seven rules,

@@ -229,6 +229,49 @@ UPDATE fs_level l SET u = b.u FROM u_before b
 WHERE l.model = 'people' AND l.comparison = b.comparison AND l.level = b.level;
 DROP TABLE u_before, generated_pairs_fixed_u;
 
+-- Training as Splink does (src/sql/79_link_training.sql): an EM session over
+-- the pairs agreeing on birth date, with that comparison left out (it
+-- keeps its m); the pairs are those of a plain join.
+CREATE TEMP TABLE m_before AS SELECT comparison, level, m FROM fs_level WHERE model = 'people';
+SELECT pairs, converged FROM dedupe_em_session('people', 'generated', 'id', ARRAY['birth_date'], ARRAY['birth_date']);
+SELECT count(*) AS pairs_by_join FROM generated l JOIN generated r ON l.birth_date = r.birth_date AND l.id < r.id;
+SELECT comparison, count(*) FILTER (WHERE l.m = b.m) AS levels_kept, count(*) AS levels
+FROM fs_level l JOIN m_before b USING (comparison, level) WHERE l.model = 'people' GROUP BY comparison ORDER BY comparison;
+-- two expressions, nothing left out
+SELECT pairs FROM dedupe_em_session('people', 'generated', 'id', ARRAY['surname', 'substr(first_name, 1, 1)']);
+SELECT count(*) AS pairs_by_join FROM generated l JOIN generated r
+    ON l.surname = r.surname AND substr(l.first_name, 1, 1) = substr(r.first_name, 1, 1) AND l.id < r.id;
+-- the prior of two random records: pairs meeting a deterministic rule / recall / n (n - 1) / 2
+SELECT found_pairs, possible_pairs, round(prior::numeric, 12) = round(found_pairs / 0.9 / (1262 * 1261 / 2.0), 12) AS prior_as_defined
+FROM dedupe_estimate_prior('people', 'generated', 'id',
+    ARRAY['l.first_name = r.first_name AND l.surname = r.surname AND l.birth_date = r.birth_date'], recall => 0.9);
+SELECT count(*) AS pairs_by_join FROM generated l JOIN generated r
+    ON l.first_name = r.first_name AND l.surname = r.surname AND l.birth_date = r.birth_date AND l.id < r.id;
+SELECT round(prior::numeric, 8) AS prior, estimation LIKE '%; prior from % pairs of 1 rules at recall 0.9' AS recorded
+FROM fs_model WHERE model = 'people';
+-- two rules: a pair meeting both counts once
+SELECT found_pairs FROM dedupe_estimate_prior('people', 'generated', 'id',
+    ARRAY['l.birth_date = r.birth_date', 'l.birth_date = r.birth_date AND l.surname = r.surname']);
+-- linking: the session and the prior with each side's columns
+SELECT pairs FROM link_tables_em_session('extract_people', 'extract', 'record_no', 'people', 'id',
+                                         ARRAY['surname'], ARRAY['surname'], probe_expressions => ARRAY['lname']);
+SELECT found_pairs, possible_pairs, round(prior::numeric, 6) AS prior
+FROM link_tables_estimate_prior('extract_people', 'extract', 'record_no', 'people', 'id', ARRAY['l.born = r.birth_date']);
+-- errors
+SELECT * FROM dedupe_em_session('people', 'generated', 'id', ARRAY['birth_date'], ARRAY['birth_day']);
+SELECT * FROM dedupe_em_session('people', 'generated', 'id', '{}');
+SELECT * FROM dedupe_em_session('people', 'generated', 'id', ARRAY['birth_date', NULL]);
+SELECT * FROM dedupe_em_session('nobody', 'generated', 'id', ARRAY['birth_date']);
+SELECT * FROM dedupe_em_session('people', 'generated', 'nope', ARRAY['birth_date']);
+SELECT * FROM link_tables_em_session('extract_people', 'extract', 'record_no', 'people', 'id',
+                                     ARRAY['surname'], probe_expressions => ARRAY['lname', 'fname']);
+SELECT * FROM dedupe_estimate_prior('people', 'generated', 'id', '{}');
+SELECT * FROM dedupe_estimate_prior('people', 'generated', 'id', ARRAY['l.id = r.id'], recall => 0);
+SELECT * FROM dedupe_estimate_prior('people', 'generated', 'id', ARRAY['l.id = r.id'], recall => 1.5);
+SELECT * FROM dedupe_estimate_prior('people', 'generated', 'id', ARRAY['l.id = r.id']);
+SELECT * FROM dedupe_estimate_prior('nobody', 'generated', 'id', ARRAY['l.id = r.id']);
+DROP TABLE m_before;
+
 -- Errors.  Arguments:
 SELECT * FROM dedupe_table('nobody', 'people', 'id', 'x_pairs', NULL);
 SELECT * FROM dedupe_table(NULL, 'people', 'id', 'x_pairs', NULL);
