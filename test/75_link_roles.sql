@@ -1,7 +1,7 @@
 -- Generic linkage: what each role may do and may not do, the authors of
 -- a model's SQL, and the declared properties of the functions.
 BEGIN;
-SELECT plan(44);
+SELECT plan(48);
 
 CREATE ROLE tap_admin LOGIN IN ROLE pseudolink_admin;
 CREATE ROLE tap_steward LOGIN IN ROLE pseudolink_steward;
@@ -38,7 +38,9 @@ SELECT is((SELECT count(*)::int FROM pg_proc
            WHERE pronamespace = 'pseudolink'::regnamespace AND prosecdef
              AND proname IN ('link_tables', 'dedupe_table', 'link_candidates', 'dedupe_candidates', 'cluster_pairs',
                              'link_pairs_build', 'link_pairs_score', 'dedupe_table_accuracy', 'link_tables_accuracy',
-                             'dedupe_clusters_accuracy', 'add_comparison_sql', 'add_blocking_sql', 'adopt_model_sql')),
+                             'dedupe_clusters_accuracy', 'add_comparison_sql', 'add_blocking_sql', 'adopt_model_sql',
+                             'dedupe_em_session', 'link_tables_em_session', 'dedupe_estimate_prior',
+                             'link_tables_estimate_prior', 'link_estimate_prior', 'link_session_query')),
           0, 'no generic linkage function is SECURITY DEFINER: they run the caller''s SQL with the caller''s privileges');
 SELECT is((SELECT count(*)::int FROM pg_proc p
            WHERE p.pronamespace = 'pseudolink'::regnamespace
@@ -49,7 +51,9 @@ SELECT is((SELECT count(*)::int FROM pg_proc p
                                'link_pairs_score', 'link_run_arguments', 'link_tables', 'link_candidates',
                                'dedupe_table', 'dedupe_candidates', 'connected_components', 'cluster_pairs',
                                'link_accuracy_measures', 'link_accuracy_arguments', 'dedupe_table_accuracy',
-                               'dedupe_clusters_accuracy', 'link_tables_accuracy')
+                               'dedupe_clusters_accuracy', 'link_tables_accuracy', 'link_session_query',
+                               'dedupe_em_session', 'link_tables_em_session', 'link_estimate_prior',
+                               'dedupe_estimate_prior', 'link_tables_estimate_prior')
              AND obj_description(p.oid, 'pg_proc') IS NULL),
           0, 'every generic linkage function has a comment');
 
@@ -120,6 +124,13 @@ SELECT is(query_as('tap_steward', $q$
     SELECT count(*) FROM pseudolink.fs_train_em('tap_generic',
         'SELECT levels FROM tap_link.steward_link WHERE left_id <> right_id') $q$),
     ARRAY['(1)'], 'the steward trains the model on pairs of its own');
+SELECT is(query_as('tap_steward', $q$
+    SELECT pairs FROM pseudolink.dedupe_em_session('tap_generic', 'tap_link.persons', 'id', ARRAY['surname'], ARRAY['surname']) $q$),
+    ARRAY['(3)'], 'the steward runs an EM session over the pairs with the same surname');
+SELECT is(query_as('tap_steward', $q$
+    SELECT found_pairs FROM pseudolink.dedupe_estimate_prior('tap_generic', 'tap_link.persons', 'id',
+        ARRAY['l.birth_date = r.birth_date']) $q$),
+    ARRAY['(4)'], 'the steward estimates the prior from a deterministic rule');
 
 -- The author is who writes, not who it says it is.
 SELECT lives_ok($$ SELECT run_as('tap_steward', $q$
@@ -167,6 +178,12 @@ SELECT throws_ok($$ SELECT run_as('tap_researcher', $q$
 SELECT throws_ok($$ SELECT run_as('tap_researcher', $q$
     UPDATE pseudolink.model_blocking_sql SET enabled = false $q$) $$,
     '42501', NULL, 'the researcher cannot change blocking rules');
+SELECT throws_ok($$ SELECT run_as('tap_researcher', $q$
+    SELECT * FROM pseudolink.dedupe_em_session('tap_generic', 'tap_link.persons', 'id', ARRAY['surname']) $q$) $$,
+    '42501', NULL, 'the researcher cannot run EM sessions');
+SELECT throws_ok($$ SELECT run_as('tap_registry', $q$
+    SELECT * FROM pseudolink.dedupe_estimate_prior('tap_generic', 'tap_link.persons', 'id', ARRAY['l.id = r.id']) $q$) $$,
+    '42501', NULL, 'the registry cannot estimate a prior');
 SELECT throws_ok($$ SELECT run_as('tap_researcher', $q$
     SELECT * FROM pseudolink.cluster_pairs('tap_link.steward_pairs', 'tap_link.r_clusters') $q$) $$,
     '42501', NULL, 'the researcher cannot cluster pairs');
