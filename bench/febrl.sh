@@ -112,7 +112,7 @@ mkdir -p "$(dirname "$OUT")"
        FROM pseudolink.fs_level l JOIN pseudolink.fs_comparison c USING (model, comparison)
        WHERE l.model = 'febrl' ORDER BY c.position, l.level DESC" | sed 's/^/| /; s/$/ |/'
     echo
-    echo "Estimation: $(q "SELECT estimation FROM pseudolink.fs_model WHERE model = 'febrl'")."
+    echo "Estimation (the last EM session, then the prior): $(q "SELECT estimation FROM pseudolink.fs_model WHERE model = 'febrl'")."
 } > "$OUT"
 pl_say "results in ${OUT#$PL_TOP/}"
 cat "$OUT"
