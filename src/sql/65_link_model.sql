@@ -474,8 +474,8 @@ BEGIN
     SELECT x.session, pseudolink.link_levels(d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix,
                                              d.event_date, p.birth_date, p.sex, h.postcodes, h.house_numbers,
                                              h.house_suffixes, h.valid_from, h.valid_to) AS levels
-    FROM pg_temp.pl_link_em_records d,
-         LATERAL (VALUES ('birth date and sex', rule_date), ('birth year and postcode', rule_postcode)) x(session, rule_id)
+    FROM pg_temp.pl_link_em_records d
+         CROSS JOIN LATERAL (VALUES ('birth date and sex', rule_date), ('birth year and postcode', rule_postcode)) x(session, rule_id)
          JOIN pseudolink.register_keys k
            ON k.keys OPERATOR(pseudolink.&&) pseudolink.keys_of_rules(d.keys, ARRAY[x.rule_id])
          CROSS JOIN LATERAL pseudolink.link_person_of(k.person_id) p
@@ -518,6 +518,8 @@ COMMENT ON FUNCTION pseudolink.link_train_em(text, bigint, integer, double preci
 REVOKE ALL ON TABLE pseudolink.link_register_history, pseudolink.link_model_default FROM PUBLIC;
 GRANT SELECT ON TABLE pseudolink.link_register_history TO pseudolink_steward;
 GRANT SELECT ON TABLE pseudolink.link_model_default TO pseudolink_admin, pseudolink_steward, pseudolink_researcher;
+-- link_default_model() runs as the steward and records the defaults it wrote.
+GRANT INSERT ON TABLE pseudolink.link_model_default TO pseudolink_steward;
 
 REVOKE ALL ON FUNCTION
     pseudolink.link_person_of(bigint), pseudolink.link_history_of(bigint),

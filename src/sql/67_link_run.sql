@@ -739,7 +739,10 @@ COMMENT ON PROCEDURE pseudolink.link(bigint, integer, text, double precision, do
 
 CREATE VIEW pseudolink.link_progress WITH (security_invoker = true) AS
 SELECT j.upload_id, u.registry, u.batch_id,
-       CASE WHEN j.state = 'running' AND NOT COALESCE(pseudolink.link_session_active(j.pid, j.backend_start), false)
+       -- The session reading this is not running a CALL, even if it ran the last attempt.
+       CASE WHEN j.state = 'running'
+                 AND (j.pid IS NOT DISTINCT FROM pg_catalog.pg_backend_pid()
+                      OR NOT COALESCE(pseudolink.link_session_active(j.pid, j.backend_start), false))
             THEN 'interrupted' ELSE j.state END AS state,
        j.records AS total, j.done, j.records - j.done AS remaining,
        pg_catalog.round(100.0 * j.done / NULLIF(j.records, 0), 1) AS percent,

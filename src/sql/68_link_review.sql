@@ -264,7 +264,7 @@ COMMENT ON FUNCTION pseudolink.link_recount(bigint) IS
 -- Persons new in the register ---------------------------------------------------------
 
 CREATE FUNCTION pseudolink.link_remap(upload_id bigint DEFAULT NULL)
-RETURNS TABLE (upload_id bigint, checked bigint, remapped bigint)
+RETURNS TABLE (upload bigint, checked bigint, remapped bigint)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -293,7 +293,7 @@ BEGIN
              ORDER BY x.upload_id FOR UPDATE LOOP
         IF v_load IS NOT DISTINCT FROM j.register_load_id OR v_load IS NOT DISTINCT FROM j.remap_load_id THEN
             -- Nothing new in the register since these records were linked.
-            upload_id := j.upload_id;
+            upload := j.upload_id;
             checked := 0;
             remapped := 0;
             RETURN NEXT;
@@ -332,7 +332,7 @@ BEGIN
         DROP TABLE pg_temp.pl_link_todo;
         UPDATE pseudolink.link_job x SET remap_load_id = v_load WHERE x.upload_id = j.upload_id;
         PERFORM pseudolink.link_recount(j.upload_id);
-        upload_id := j.upload_id;
+        upload := j.upload_id;
         checked := n_checked;
         remapped := n_remapped;
         RETURN NEXT;

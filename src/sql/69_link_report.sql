@@ -155,8 +155,8 @@ DECLARE
     top bigint;
     nbins integer;
     -- plot area
-    x0 constant integer := 70;
-    y0 constant integer := 70;
+    x0 constant integer := 110;
+    y0 constant integer := 90;
     w constant integer := 760;
     h constant integer := 300;
     bw double precision;
@@ -256,7 +256,7 @@ BEGIN
         '<rect x="%5$s" y="%2$s" width="12" height="12" fill="#e53935"/><text x="%6$s" y="%4$s">multiple</text>'
         '<rect x="%7$s" y="%2$s" width="12" height="12" fill="#ffb300"/><text x="%8$s" y="%4$s">review</text>'
         '<rect x="%9$s" y="%2$s" width="12" height="12" fill="#9e9e9e"/><text x="%10$s" y="%4$s">none</text></g>',
-        x0 + w - 330, y0 - 45, x0 + w - 314, y0 - 35, x0 + w - 250, x0 + w - 234, x0 + w - 160, x0 + w - 144,
+        x0 + w - 330, y0 - 40, x0 + w - 314, y0 - 30, x0 + w - 250, x0 + w - 234, x0 + w - 160, x0 + w - 144,
         x0 + w - 85, x0 + w - 69);
 
     svg := pg_catalog.format(
