@@ -22,7 +22,7 @@ FROM link_quality(:upload, $$SELECT record_no, true_person_id FROM public.link_e
 -- The picture: one SVG document, a bar per status and bin, the thresholds marked, no identifiers.
 CREATE TEMP TABLE svg AS SELECT link_report_svg(:upload) AS doc;
 SELECT doc LIKE '<svg xmlns="http://www.w3.org/2000/svg"%</svg>' AS is_svg,
-       doc LIKE '%upper 5%' AND doc LIKE '%lower -5%' AS thresholds,
+       doc LIKE '%upper 0%' AND doc LIKE '%lower -5%' AS thresholds,
        doc LIKE '%De Bruin 2004%' AS compared,
        (SELECT count(*) FROM regexp_matches(doc, '<rect', 'g')) > 10 AS bars,
        doc NOT LIKE '%1950%' AND doc NOT LIKE '%9999ZZ%' AS no_identifiers

@@ -467,7 +467,9 @@ BEGIN
     END IF;
 
     -- A new run.
-    IF v_upper IS NULL THEN v_upper := 5; END IF;
+    -- Upper 0 bits: the best candidate is more likely the person than not
+    -- (match probability 0.5), and leads every runner-up by the margin.
+    IF v_upper IS NULL THEN v_upper := 0; END IF;
     IF v_lower IS NULL THEN v_lower := -5; END IF;
     IF v_margin IS NULL THEN v_margin := 5; END IF;
     IF v_batch IS NULL THEN v_batch := 5000; END IF;
@@ -477,7 +479,7 @@ BEGIN
         RAISE EXCEPTION 'the thresholds must satisfy lower_weight <= upper_weight and 0 <= margin <= upper_weight - lower_weight'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = pg_catalog.format('upper_weight %s, lower_weight %s, margin %s.', v_upper, v_lower, v_margin),
-                  HINT = 'The defaults are upper_weight 5, lower_weight -5, margin 5 (match weights in bits).';
+                  HINT = 'The defaults are upper_weight 0, lower_weight -5, margin 5 (match weights in bits).';
     END IF;
     SELECT * INTO src FROM pseudolink.link_source_of(u.registry);
     IF pseudolink.register_model() IS NULL THEN
@@ -733,7 +735,7 @@ BEGIN
 END
 $proc$;
 COMMENT ON PROCEDURE pseudolink.link(bigint, integer, text, double precision, double precision, double precision) IS
-    'links a closed upload to the register in batches of batch_size records (default 5000), committing each; run it again to resume after a crash, cancel or error; the thresholds (match weights in bits: upper_weight 5, lower_weight -5, margin 5) and the model (nl) are fixed when the run starts';
+    'links a closed upload to the register in batches of batch_size records (default 5000), committing each; run it again to resume after a crash, cancel or error; the thresholds (match weights in bits: upper_weight 0, lower_weight -5, margin 5) and the model (nl) are fixed when the run starts';
 
 -- Progress ----------------------------------------------------------------------
 
