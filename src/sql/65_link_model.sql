@@ -1,5 +1,5 @@
 -- The comparisons of the link run and the default Dutch scoring model
--- 'nl' (doc/pipeline.md, "The model").
+-- 'nl' (doc/linkage.md, "The model").
 --
 -- A registry record is compared with a register person in one C call
 -- (src/linkrun_compare.c): birth date (compare_dates' levels), sex, the

@@ -11,7 +11,7 @@
 --
 -- Objections arrive as person keys (kind S) only: record_objection() keeps
 -- no identifier.  link_resolve_objections() resolves them against the
--- population register by one exact rule, documented in doc/pipeline.md:
+-- population register by one exact rule, documented in doc/linkage.md:
 -- the objection names the register person whose birth date, sex and the
 -- postcode of any of their address periods give its person key, if there
 -- is exactly one such person.  Two or more persons (twins at one address,

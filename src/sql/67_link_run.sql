@@ -5,7 +5,7 @@
 -- and it goes on after the last committed batch: results are keyed by
 -- record_id and written in the same transaction as the position the run
 -- has reached, so no record is linked twice and none is skipped.
--- doc/pipeline.md, "The link run", describes it for the steward.
+-- doc/linkage.md, "The link run", describes it for the steward.
 --
 -- A batch is set-based throughout (no loop over records or pairs):
 --
@@ -224,7 +224,7 @@ SELECT pg_catalog.pg_extension_config_dump('pseudolink.link_candidate', '');
 -- Helpers ---------------------------------------------------------------------
 
 -- The status of a record from its best and second best match weight: the
--- assignment rule, in one place (doc/pipeline.md, "Assignment").
+-- assignment rule, in one place (doc/linkage.md, "Assignment").
 CREATE FUNCTION pseudolink.link_assign_status(best double precision, runner_up double precision,
                                               upper_weight double precision, lower_weight double precision,
                                               margin double precision)

@@ -383,7 +383,7 @@ BEGIN
     SELECT pg_catalog.count(*) INTO v_pending FROM pseudolink.link_result r
     WHERE r.upload_id OPERATOR(pg_catalog.=) id AND r.status OPERATOR(pg_catalog.=) 'review';
     IF v_pending > 0 AND NOT COALESCE(include_review, false) THEN
-        RAISE EXCEPTION 'upload % has % records awaiting review', id, v_pending
+        RAISE EXCEPTION 'upload % has records awaiting review: %', id, v_pending
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Decide on them (pseudolink.link_review, pseudolink.link_decide), or publish them unlinked with include_review => true.';
     END IF;
