@@ -56,7 +56,7 @@ FROM link_progress WHERE upload_id = :upload;
 SELECT objection_id, pseudonym_kind(person) AS resolved_to FROM objection;
 
 \echo
-\echo 'Records per status, beside De Bruin et al. 2004 (the same key on the real NHR and BRP):'
+\echo 'Records per status, beside De Bruin et al. 2004 (hospital discharges to the population register on birth date, sex and postcode):'
 SELECT * FROM link_report(:upload);
 \echo 'The match weight of the best candidate (bins of 2 bits):'
 SELECT weight_from, weight_to, records, "unique", multiple, review, "none", bar FROM link_histogram(:upload, 2, 40);
