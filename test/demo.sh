@@ -12,6 +12,9 @@ pl_cluster_start "shared_preload_libraries = 'pseudolink'"
 
 createdb pseudolink_demo
 export PGDATABASE=pseudolink_demo
+# Files the demo writes (the link report as SVG and HTML) outlive the cluster.
+export PL_DEMO_OUT=${PL_DEMO_OUT:-/tmp/pseudolink-demo}
+mkdir -p "$PL_DEMO_OUT"
 for step in "$PL_TOP"/test/demo/*.sql; do
     pl_say "demo step $(basename "$step" .sql)"
     psql -X -v ON_ERROR_STOP=1 -f "$step"
