@@ -18,8 +18,10 @@
 # stopped and removed on exit, on failure and on Ctrl-C.
 #
 # Usage: bash bench/plproxy.sh [persons] [records] [shards]  (defaults 200000 10000 3)
-#        BATCH=1000 records per fan-out call, CHUNK=20000 persons per load call.
-# Writes bench/results/plproxy.md.  doc/scale.md explains the set-up.
+#        BATCH=1000 records per fan-out call, CHUNK=20000 persons per load call,
+#        ROUNDS=3 timed rounds of the linkage (medians reported).
+# Writes bench/results/plproxy.md (or $PLPROXY_OUT).  doc/scale.md explains
+# the set-up.
 source "$(dirname "${BASH_SOURCE[0]}")/../test/lib/common.sh"
 
 PERSONS=${1:-200000}
@@ -27,14 +29,17 @@ RECORDS=${2:-10000}
 SHARDS=${3:-3}
 BATCH=${BATCH:-1000}
 CHUNK=${CHUNK:-20000}
+ROUNDS=${ROUNDS:-3}
 SEED=2024
-OUT=$PL_TOP/bench/results/plproxy.md
+OUT=${PLPROXY_OUT:-$PL_TOP/bench/results/plproxy.md}
 SCALE=$PL_TOP/scale/plproxy
 BASE_PORT=5440
 
 [[ $PERSONS =~ ^[0-9]+$ && $PERSONS -ge 1000 ]] || pl_die "persons must be a whole number of at least 1000"
 [[ $RECORDS =~ ^[0-9]+$ && $RECORDS -ge 1 ]] || pl_die "records must be a whole number of at least 1"
 [[ $SHARDS =~ ^[0-9]+$ && $SHARDS -ge 1 && $SHARDS -le 16 ]] || pl_die "shards must be between 1 and 16"
+[[ $BATCH =~ ^[0-9]+$ && $BATCH -ge 1 && $CHUNK =~ ^[0-9]+$ && $CHUNK -ge 1 && $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] \
+    || pl_die "BATCH, CHUNK and ROUNDS must be positive whole numbers"
 
 t_start=$(date +%s)
 pl_install_packages postgresql-15-plproxy
@@ -130,9 +135,17 @@ for i in $(seq 0 $((SHARDS - 1))); do
     register_nodes+="${register_nodes:+, }p$i 'host=$PL_TMP/shard$i port=$(node_port "shard$i") dbname=register'"
 done
 single_node="p0 'host=$PL_TMP/proxy port=$BASE_PORT dbname=single'"
-node_psql proxy proxy -v register_nodes="$register_nodes" -v single_node="$single_node" -f "$SCALE/proxy.sql" >/dev/null
+SESSIONS=$(nproc)
+single_sessions=
+for i in $(seq 0 $((SESSIONS - 1))); do
+    single_sessions+="${single_sessions:+, }p$i 'host=$PL_TMP/proxy port=$BASE_PORT dbname=single application_name=session$i'"
+done
+node_psql proxy proxy -v register_nodes="$register_nodes" -v single_node="$single_node" \
+    -v single_sessions="$single_sessions" -f "$SCALE/proxy.sql" >/dev/null
 # The steward's work tables at the proxy: the extract and both results.
 node_psql proxy proxy -c "CREATE SCHEMA run AUTHORIZATION scale_steward" >/dev/null
+# A researcher's login at the proxy, to check that only the steward fans out.
+node_psql proxy proxy -c "CREATE ROLE scale_researcher LOGIN IN ROLE pseudolink_researcher" >/dev/null
 
 # Everything from here runs as the steward's login role at the proxy.
 sp() { psql -X -q -v ON_ERROR_STOP=1 -h "$PL_TMP/proxy" -p "$BASE_PORT" -U scale_steward -d proxy "$@"; }
@@ -156,6 +169,14 @@ n_fingerprints=$(q "SELECT count(DISTINCT fingerprint) FROM (
     UNION ALL SELECT fingerprint FROM scale.node_info('register')
     UNION ALL SELECT fingerprint FROM scale.node_info('single')) f")
 [ "$n_fingerprints" = 1 ] || pl_die "the nodes do not share one root key"
+
+pl_say "only the steward may call the proxy functions"
+if denied=$(psql -X -q -At -h "$PL_TMP/proxy" -p "$BASE_PORT" -U scale_researcher -d proxy \
+                 -c "SELECT * FROM scale.node_info('register')" 2>&1); then
+    pl_die "a researcher could call scale.node_info: $denied"
+fi
+grep -qE 'permission denied for (schema scale|function node_info)' <<<"$denied" || pl_die "unexpected error for a researcher: $denied"
+denied_error=$(head -1 <<<"$denied")
 
 # --- the register -----------------------------------------------------------
 # Persons and periods are generated at the proxy in chunks of CHUNK persons
@@ -213,6 +234,7 @@ sp -c "CREATE TABLE run.extract AS
            CASE WHEN pseudolink.house_suffix_problem(house_suffix) IS NULL THEN pseudolink.parse_house_suffix(house_suffix) END AS house_suffix
     FROM pseudolink.synth_extract($SEED, $PERSONS, 'PCI', $RECORDS)" -c "ANALYZE run.extract"
 
+# link_sql TABLE FUNCTION CLUSTER
 link_sql() {
     cat <<SQL
 CREATE TABLE run.result_$1 AS
@@ -220,13 +242,25 @@ SELECT b.* FROM (SELECT batch, array_agg(record_no) AS r, array_agg(event_date) 
                         array_agg(sex) AS s, array_agg(postcode) AS pc, array_agg(house_number) AS hn,
                         array_agg(house_suffix) AS hs
                  FROM run.extract GROUP BY batch) x,
-     LATERAL scale.best('$1', x.r, x.e, x.bd, x.s, x.pc, x.hn, x.hs, 'nl', 'scale', 2) AS b;
+     LATERAL scale.$2('$3', x.r, x.e, x.bd, x.s, x.pc, x.hn, x.hs, 'nl', 'scale', 2) AS b;
 SQL
 }
-pl_say "linking on the single node"
-t_link_single=$(secs sp -c "$(link_sql single)")
-pl_say "linking on $SHARDS shards (RUN ON ALL, merged at the proxy)"
-t_link_shards=$(secs sp -c "$(link_sql register)")
+# ROUNDS rounds, each running the three one after the other; the medians
+# are reported, and the last round's results are compared.
+median() { sort -g | sed -n "$(( (ROUNDS + 1) / 2 ))p"; }
+runs_single= runs_sessions= runs_shards=
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for round in $(seq "$ROUNDS"); do
+    pl_say "round $round of $ROUNDS: linking on the single node, on it in $SESSIONS sessions, on $SHARDS shards"
+    sp -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS run.result_single, run.result_sessions, run.result_register"
+    runs_single+="$(secs sp -c "$(link_sql single best single)") "
+    runs_sessions+="$(secs sp -c "$(link_sql sessions candidates_split single_sessions)") "
+    runs_shards+="$(secs sp -c "$(link_sql register best register)") "
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+t_link_single=$(tr ' ' '\n' <<<"$runs_single" | grep . | median)
+t_link_sessions=$(tr ' ' '\n' <<<"$runs_sessions" | grep . | median)
+t_link_shards=$(tr ' ' '\n' <<<"$runs_shards" | grep . | median)
 
 # --- the check ----------------------------------------------------------------
 pl_say "comparing"
@@ -248,6 +282,9 @@ summary=$(q "SELECT format('%s|%s|%s|%s|%s|%s',
 IFS='|' read -r s_records s_pairs s_runners s_none s_true s_in_register <<<"$summary"
 sample=$(q "SELECT string_agg(format('| %s | %s | %s | %s | %s |', record_no, rank, pseudonym, round(weight::numeric, 4), candidates), E'\n' ORDER BY record_no, rank)
             FROM (SELECT * FROM run.result_register ORDER BY record_no, rank LIMIT 4) t")
+sessions_differ=$(q "SELECT count(*) FROM run.result_single s FULL JOIN run.result_sessions r USING (record_no, rank)
+                     WHERE (s.person_id, s.pseudonym, s.weight, s.candidates) IS DISTINCT FROM (r.person_id, r.pseudonym, r.weight, r.candidates)")
+[ "$sessions_differ" = 0 ] || pl_die "the single node's run in $SESSIONS sessions differs from its run in one session in $sessions_differ rows"
 if [ "$c_missing" = 0 ] && [ "$c_person" = 0 ] && [ "$c_weight" = 0 ] && [ "$c_cands" = 0 ] && [ "$c_rows" -gt 0 ]; then
     verdict="equal: the same $c_rows rows (best candidate and runner-up of $s_records records) on both"
     same=1
@@ -257,6 +294,28 @@ else
 fi
 pl_say "$verdict"
 
+# --- a shard fails ----------------------------------------------------------------
+# RUN ON ALL needs every shard: with one stopped, the call must fail as a
+# whole (no partial answer), and work again once the shard is back.
+pl_say "stopping shard$((SHARDS - 1)) and linking the first batch"
+down=shard$((SHARDS - 1))
+pl_as_server_user "$PG_BINDIR/pg_ctl" -D "$PL_TMP/$down/data" -m fast -w stop >/dev/null
+first_batch="SELECT count(*) FROM (SELECT array_agg(record_no) AS r, array_agg(event_date) AS e, array_agg(birth_date) AS bd,
+                        array_agg(sex) AS s, array_agg(postcode) AS pc, array_agg(house_number) AS hn,
+                        array_agg(house_suffix) AS hs
+                 FROM run.extract WHERE batch = 0) x,
+     LATERAL scale.best('register', x.r, x.e, x.bd, x.s, x.pc, x.hn, x.hs, 'nl', 'scale', 2) AS b"
+if down_out=$(sp -At -c "$first_batch" 2>&1); then
+    pl_die "the fan-out answered with a shard down: $down_out"
+fi
+down_error=$(head -1 <<<"$down_out" | sed "s|$PL_TMP|<tmp>|g")
+pl_say "refused: $down_error"
+pl_as_server_user "$PG_BINDIR/pg_ctl" -D "$PL_TMP/$down/data" -l "$PL_TMP/$down/server.log" -w start >/dev/null
+up_rows=$(q "$first_batch")
+first_rows=$(q "SELECT count(*) FROM run.result_register r JOIN run.extract e USING (record_no) WHERE e.batch = 0")
+[ "$up_rows" = "$first_rows" ] || pl_die "after the restart the first batch gave $up_rows rows, not $first_rows"
+pl_say "after the restart: $up_rows rows, as before"
+
 # --- the report -----------------------------------------------------------------
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 t_total=$(( $(date +%s) - t_start ))
@@ -264,7 +323,7 @@ mkdir -p "$(dirname "$OUT")"
 cat >"$OUT" <<EOF
 # The register sharded with PL/Proxy: $SHARDS shards against one node
 
-Command: \`bash bench/plproxy.sh $PERSONS $RECORDS $SHARDS\` (seed $SEED, BATCH=$BATCH, CHUNK=$CHUNK), $(date -u +%Y-%m-%d).
+Command: \`bash bench/plproxy.sh $PERSONS $RECORDS $SHARDS\` (seed $SEED, BATCH=$BATCH, CHUNK=$CHUNK, ROUNDS=$ROUNDS), $(date -u +%Y-%m-%d).
 Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GB; PostgreSQL $(q 'SHOW server_version'),
 PL/Proxy $(q "SELECT extversion FROM pg_extension WHERE extname = 'plproxy'"). One run; the whole script took $t_total s.
 
@@ -293,10 +352,18 @@ $single_periods periods.
 |---|---|---|
 | stage the register through the proxy (\`scale.stage_*\`, $CHUNK persons per call; shards: SPLIT by hash) | $t_stage_single | $t_stage_shards |
 | \`register_load('nl')\` (shards: all at once, RUN ON ALL) | $t_load_single | $t_load_shards |
-| link $RECORDS PCI records (\`scale.best\`, $BATCH records per call; shards: RUN ON ALL, merged at the proxy) | $t_link_single | $t_link_shards |
+| link $RECORDS PCI records (\`scale.best\`, $BATCH records per call; shards: RUN ON ALL, merged at the proxy), median of $ROUNDS | $t_link_single | $t_link_shards |
+| the same on the single node in $SESSIONS sessions (\`scale.candidates_split\`: each batch SPLIT by record over $SESSIONS connections), median of $ROUNDS | $t_link_sessions | |
 
-Linkage speed-up: $(calc "$t_link_single / $t_link_shards" '%.2f') x; load speed-up
-$(calc "$t_load_single / $t_load_shards" '%.2f') x.
+Every round of the linkage, s: single node ${runs_single% }; single node in $SESSIONS sessions ${runs_sessions% }; $SHARDS shards ${runs_shards% }.
+Staging and loading ran once each. Load average (1, 5, 15 min) before the linkage rounds
+$load_before, after them $load_after: the machine is shared, and the nodes' processes compete
+with other work too (which also favours 3 busy shard processes over 2 sessions).
+
+Linkage: the shards take $(calc "$t_link_shards / $t_link_single" '%.2f') times as long as the single node in one
+session, $(calc "$t_link_shards / $t_link_sessions" '%.2f') times as long as the single node using $SESSIONS sessions
+(both cores, the fair comparison on this machine). Load: $(calc "$t_load_shards / $t_load_single" '%.2f') times
+as long as the single node (\`register_load\` runs in one session per node).
 
 ## The check
 
@@ -309,9 +376,31 @@ $c_weight (compared with \`=\`, not within a tolerance), another number of candi
 The linkage found $s_pairs candidate pairs for $s_records records ($s_runners with a
 runner-up); $s_none records had no candidate. The best candidate is the true person for
 $s_true of the $s_in_register records whose person is in the register (fixed m and u, no
-threshold: a measure of the data, not of a tuned model).
+threshold: a measure of the data, not of a tuned model). Equal weights (same-sex twins at one
+address) are ranked by pseudonym, which depends on the run's random root key, so this count
+can differ by a few from run to run; the equality of the two results cannot.
 
-The first rows of the sharded result:
+The single node's run in $SESSIONS sessions gives the same rows too ($sessions_differ differ).
+
+## Privileges
+
+Every \`scale.*\` function is revoked from PUBLIC and granted to \`pseudolink_steward\` on every
+node, and only the steward may use the schema \`scale\`; the run used a login member of it on
+all nodes. A member of \`pseudolink_researcher\` at the proxy calling
+\`scale.node_info('register')\` got (SQLSTATE 42501):
+
+    $denied_error
+
+## A shard fails
+
+With \`$down\` stopped, the fan-out of the first batch failed as a whole (no partial answer):
+
+    $down_error
+
+After \`$down\` was started again, the same call returned its $up_rows rows, as before: PL/Proxy
+connects again on the next call.
+
+## The first rows of the sharded result
 
 | record | rank | pseudonym | weight | candidates |
 |---|---|---|---|---|

@@ -2,11 +2,13 @@
 -- the PL/Proxy functions that route register rows to their shard and fan a
 -- batch of registry records out to every shard.  Each function has the name
 -- of the shard function it calls (shard.sql) and a first argument naming
--- the cluster: 'register' (the shards) or 'single' (one node holding the
--- whole register, for the comparison).  The proxy itself holds no register.
+-- the cluster: 'register' (the shards), 'single' (one node holding the
+-- whole register, for the comparison) or 'single_sessions' (that node again,
+-- one partition per session).  The proxy itself holds no register.
 --
--- psql variables: register_nodes, single_node (the SQL/MED options naming
--- each cluster's partitions, p0 'host=... port=... dbname=...', ...).
+-- psql variables: register_nodes, single_node, single_sessions (the SQL/MED
+-- options naming each cluster's partitions, p0 'host=... port=...
+-- dbname=...', ...).
 -- Run as a superuser in the proxy database.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
@@ -17,13 +19,16 @@ CREATE EXTENSION plproxy;
 -- nodes works (without it the number must be a power of two).
 SELECT format('CREATE SERVER register FOREIGN DATA WRAPPER plproxy OPTIONS (modular_mapping %L, %s)', '1', :'register_nodes') \gexec
 SELECT format('CREATE SERVER single FOREIGN DATA WRAPPER plproxy OPTIONS (modular_mapping %L, %s)', '1', :'single_node') \gexec
+SELECT format('CREATE SERVER single_sessions FOREIGN DATA WRAPPER plproxy OPTIONS (modular_mapping %L, %s)', '1', :'single_sessions') \gexec
 COMMENT ON SERVER register IS 'the shards: the population register split by hashint8(person_id)';
 COMMENT ON SERVER single IS 'one node with the whole register (the reference for the sharded run)';
+COMMENT ON SERVER single_sessions IS 'the single node again, as one partition per session (connection strings that differ only in application_name)';
 -- PL/Proxy connects as the calling role (no user= in the options): the
 -- steward's login role must exist on every node.
 CREATE USER MAPPING FOR PUBLIC SERVER register;
 CREATE USER MAPPING FOR PUBLIC SERVER single;
-GRANT USAGE ON FOREIGN SERVER register, single TO pseudolink_steward;
+CREATE USER MAPPING FOR PUBLIC SERVER single_sessions;
+GRANT USAGE ON FOREIGN SERVER register, single, single_sessions TO pseudolink_steward;
 
 CREATE SCHEMA scale;
 COMMENT ON SCHEMA scale IS 'PL/Proxy functions that route to the register shards (doc/scale.md)';
@@ -101,6 +106,26 @@ $fn$;
 COMMENT ON FUNCTION scale.candidates(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer) IS
     'the best keep candidates of each record of a batch on every node of the cluster (RUN ON ALL), unmerged';
 
+-- One node on several cores: SPLIT the batch by record, so that each
+-- partition of the cluster gets its own records (run it on a cluster whose
+-- partitions are sessions on one node holding the whole register).  Each
+-- record is answered by one partition, so its rows need no merge.
+CREATE FUNCTION scale.candidates_split(cluster text, record_nos bigint[], event_dates date[], birth_dates date[],
+                                       sexes smallint[], postcodes text[], house_numbers integer[],
+                                       house_suffixes text[], blocking_model text, score_model text, keep integer)
+RETURNS TABLE (record_no bigint, rank integer, person_id bigint, pseudonym text, weight double precision,
+               candidates bigint)
+LANGUAGE plproxy
+AS $fn$
+    CLUSTER scale.cluster(cluster);
+    SPLIT record_nos, event_dates, birth_dates, sexes, postcodes, house_numbers, house_suffixes;
+    RUN ON hashint8(record_nos);
+    SELECT * FROM scale.candidates(record_nos, event_dates, birth_dates, sexes, postcodes, house_numbers,
+                                   house_suffixes, blocking_model, score_model, keep);
+$fn$;
+COMMENT ON FUNCTION scale.candidates_split(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer) IS
+    'the best keep candidates of each record of a batch, each record sent to one partition of the cluster (SPLIT by hashint8(record_no))';
+
 -- The merge at the proxy: the best keep candidates of each record over all
 -- nodes, ranked as each node ranks them (weight, then pseudonym in byte
 -- order), and the record's candidates over all nodes (each node reports its
@@ -129,11 +154,13 @@ REVOKE ALL ON FUNCTION scale.stage_persons(text, bigint[], date[], smallint[]),
     scale.stage_addresses(text, bigint[], text[], integer[], text[], date[], date[]),
     scale.load_register(text, text), scale.node_info(text),
     scale.candidates(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer),
+    scale.candidates_split(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer),
     scale.best(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION scale.stage_persons(text, bigint[], date[], smallint[]),
     scale.stage_addresses(text, bigint[], text[], integer[], text[], date[], date[]),
     scale.load_register(text, text), scale.node_info(text),
     scale.candidates(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer),
+    scale.candidates_split(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer),
     scale.best(text, bigint[], date[], date[], smallint[], text[], integer[], text[], text, text, integer)
 TO pseudolink_steward;
