@@ -41,9 +41,10 @@ BASE_PORT=5440
 [[ $BATCH =~ ^[0-9]+$ && $BATCH -ge 1 && $CHUNK =~ ^[0-9]+$ && $CHUNK -ge 1 && $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] \
     || pl_die "BATCH, CHUNK and ROUNDS must be positive whole numbers"
 
-t_start=$(date +%s)
 pl_install_packages postgresql-15-plproxy
 pl_build_install
+# (timed from here: the wait for the install lock is not part of the run)
+t_start=$(date +%s)
 
 # --- nodes ------------------------------------------------------------------
 # The nodes live in $PL_TMP/<name>/ (data directory, socket, log); the
@@ -325,7 +326,7 @@ cat >"$OUT" <<EOF
 
 Command: \`bash bench/plproxy.sh $PERSONS $RECORDS $SHARDS\` (seed $SEED, BATCH=$BATCH, CHUNK=$CHUNK, ROUNDS=$ROUNDS), $(date -u +%Y-%m-%d).
 Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GB; PostgreSQL $(q 'SHOW server_version'),
-PL/Proxy $(q "SELECT extversion FROM pg_extension WHERE extname = 'plproxy'"). One run; the whole script took $t_total s.
+PL/Proxy $(q "SELECT extversion FROM pg_extension WHERE extname = 'plproxy'"). One run; the script took $t_total s after the build.
 
 Nodes: $((SHARDS + 1)) throwaway clusters on this machine, one root key (fingerprint
 \`$fingerprints\` on every node). The proxy cluster holds the proxy database and the single
