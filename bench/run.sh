@@ -2,8 +2,11 @@
 # Runs every benchmark of bench/ one after the other (each on its own
 # throwaway cluster) and assembles bench/RESULTS.md from their result files.
 #
-# Usage: bash bench/run.sh [name ...]   (default: every bench/*.sh but this one)
+# Usage: bash bench/run.sh [name ...]   (default: every side-by-side comparison)
 #        bash bench/run.sh --assemble   (only rebuild RESULTS.md from bench/results/)
+# The default leaves out the measurements that are not comparisons and take an
+# hour or more: scale (national size on one node) and plproxy (several nodes);
+# name them to run them.  Their results are assembled like the others.
 # A benchmark that fails is reported and the others still run; the exit
 # status is non-zero if any failed.
 set -uo pipefail
@@ -15,7 +18,7 @@ else
     names=()
     for f in "$here"/*.sh; do
         n=$(basename "$f" .sh)
-        [ "$n" = run ] || names+=("$n")
+        case "$n" in run|scale|plproxy) ;; *) names+=("$n") ;; esac
     done
 fi
 

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# National scale on one node: the register loaded, indexed and searched at
+# growing sizes, the way a steward runs it (CSV files COPYed into the staging
+# tables, register_load(), an upload COPYed and closed by a registry role, the
+# link run), with the time of every step, the cost per register person and
+# per registry record, and the peak memory.
+#
+# Usage: bash bench/scale.sh [sizes] [records] [national records]
+#   sizes             register sizes, ascending (default "1000000 3000000 10000000 18000000")
+#   records           the upload linked at every size, for the curve (default 100000)
+#   national records  a second upload at the largest size (default 1000000; 0 for none)
+# Writes bench/results/scale.md, rewritten after every size, so that an
+# interrupted run keeps the sizes it finished.
+#
+# One database per size, dropped before the next one (disk).  Memory: the
+# peak of (MemTotal - MemAvailable) above the value before the size started,
+# sampled every second, and the largest resident set of one server process
+# (which counts the shared buffers it touched).
+source "$(dirname "${BASH_SOURCE[0]}")/../test/lib/common.sh"
+
+SIZES=${1:-"1000000 3000000 10000000 18000000"}
+R=${2:-100000}
+BIG=${3:-1000000}
+SEED=2024
+OUT=$PL_TOP/bench/results/scale.md
+
+pl_install_packages
+pl_build_install
+pl_cluster_start "shared_preload_libraries = 'pseudolink'" "shared_buffers = '4GB'" \
+    "max_parallel_workers_per_gather = 2" "max_parallel_workers = 2" \
+    "max_parallel_maintenance_workers = 2" "max_wal_size = '20GB'" "jit = off"
+# The library is preloaded by the postmaster, and the extension's SQL is read
+# once, into template1, from which every database of the run is created;
+# after that nothing is read from the install directories, so the lock that
+# pl_build_install took is released for the hours this runs.
+pl_psql -d template1 -c 'CREATE EXTENSION pseudolink' >/dev/null
+flock -u 9 2>/dev/null || true
+
+secs() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$@" >/dev/null
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
+}
+calc() { awk "BEGIN { printf \"${2:-%.1f}\", $1 }"; }
+q() { pl_psql -At -c "$1"; }
+
+# Memory sampler: writes "used_kB max_rss_kB" peaks to $1 until killed.
+mem_used() { awk '/MemTotal/ {t=$2} /MemAvailable/ {a=$2} END {print t - a}' /proc/meminfo; }
+sample_memory() {
+    local out=$1 base peak=0 rss_peak=0 used rss
+    base=$(mem_used)
+    while :; do
+        used=$(( $(mem_used) - base ))
+        rss=$(ps -C postgres -o rss= | sort -n | tail -1)
+        [ "$used" -gt "$peak" ] && peak=$used
+        [ "${rss:-0}" -gt "$rss_peak" ] && rss_peak=$rss
+        echo "$peak $rss_peak" >"$out"
+        sleep 1
+    done
+}
+
+CSV=$PL_TMP/csv
+mkdir -p "$CSV"
+chmod 755 "$CSV"
+ROWS=()
+QROWS=()
+MEASURED=$(git -C "$PL_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+write_results() {
+    local cpu
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+    mkdir -p "$(dirname "$OUT")"
+    {
+        echo "# National scale on one node"
+        echo
+        echo "Command: \`bash bench/scale.sh \"$SIZES\" $R $BIG\` (seed $SEED), $(date -u +%Y-%m-%d), code at commit $MEASURED."
+        echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GB; PostgreSQL $(q 'SHOW server_version')."
+        echo "One run per size; shared_buffers 4GB, at most 2 parallel workers, fsync off (a throwaway"
+        echo "cluster); register_load() raises work_mem to 256MB and maintenance_work_mem to 512MB for"
+        echo "itself. The machine is shared: other work ran at the same time."
+        echo
+        echo "Each size: \`synth_persons\` and \`synth_addresses\` written to CSV (not timed as load), COPYed"
+        echo "into the staging tables, \`register_load('nl')\` (checks, persons with root pseudonyms, address"
+        echo "periods, key sets of the six Dutch rules, GIN index, statistics); an upload of \`synth_extract\`"
+        echo "records COPYed and closed by a registry role; the link run."
+        echo
+        echo "| register persons | address periods | COPY s | register_load s | of which key sets s | of which GIN s | load s per M persons | upload records | close_upload s | link s | link µs per record | end to end s | peak memory GB | largest process GB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        printf '%s\n' "${ROWS[@]}"
+        echo
+        echo "Link quality against the ground truth of the extracts (link_quality, link_report):"
+        echo
+        echo "| register persons | upload records | linkable linked right % | linkable linked wrong % | records per status | linkable | right | wrong |"
+        echo "|---|---|---|---|---|---|---|---|"
+        printf '%s\n' "${QROWS[@]}"
+    } >"$OUT"
+}
+
+pl_psql -d postgres -c "CREATE ROLE bench_nhr_pci NOLOGIN IN ROLE pseudolink_registry" \
+        -c "CREATE ROLE bench_pci LOGIN IN ROLE bench_nhr_pci" >/dev/null 2>&1 || true
+
+upload_and_link() {   # registry records persons -> "accepted close_s link_s quality"
+    local registry=$1 records=$2 n=$3 upload t_close t_link accepted
+    upload=$(pl_psql -At -c "SET ROLE bench_pci" -c "SELECT pseudolink.open_upload('$registry', 'scale')")
+    pl_psql -c "\\copy (SELECT $upload, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, '{}' FROM pseudolink.synth_extract($SEED, $n, '$registry', $records)) TO '$CSV/pci.csv' WITH (FORMAT csv)"
+    pl_psql -c "SET ROLE bench_pci" -c "\\copy pseudolink.upload_staging (upload_id, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, variables) FROM '$CSV/pci.csv' WITH (FORMAT csv)"
+    t_close=$(secs pl_psql -c "SET ROLE bench_pci" -c "SELECT * FROM pseudolink.close_upload($upload)")
+    accepted=$(q "SELECT accepted FROM pseudolink.upload WHERE upload_id = $upload")
+    t_link=$(secs link_upload "$upload")
+    quality=$(q "SELECT format('%s|%s|%s|%s|%s|%s', round(100.0 * linked_right / linkable, 2), round(100.0 * linked_wrong / linkable, 3),
+                               (SELECT string_agg(format('%s %s', status, records), ', ' ORDER BY status) FROM pseudolink.link_report($upload)),
+                               linkable, linked_right, linked_wrong)
+                 FROM pseudolink.link_quality($upload, \$\$SELECT record_no::text, true_person_id
+                      FROM pseudolink.synth_extract($SEED, $n, '$registry', $records)\$\$)")
+    echo "$accepted $t_close $t_link $quality"
+}
+
+# The default Dutch model, its u probabilities from the loaded register.
+prepare_link() {
+    pl_psql -c "SELECT count(*) FROM pseudolink.link_default_model('nl')"
+}
+
+# The link run of one upload.
+link_upload() {
+    pl_psql -c "CALL pseudolink.link($1)"
+}
+
+for N in $SIZES; do
+    pl_say "register of $N persons"
+    export PGDATABASE=scale_$N
+    createdb "$PGDATABASE"
+    pl_psql -c "SELECT count(*) FROM pseudolink.add_dutch_blocking_rules('nl')" \
+            -c "INSERT INTO pseudolink.upload_registry (code, uploader) VALUES ('PCI', 'bench_nhr_pci'), ('TAVI', 'bench_nhr_pci')" >/dev/null
+    pl_psql -c "\\copy (SELECT person_id, to_char(birth_date, 'DD-MM-YYYY'), sex FROM pseudolink.synth_persons($SEED, $N)) TO '$CSV/persons.csv' WITH (FORMAT csv, HEADER)"
+    pl_psql -c "\\copy (SELECT person_id, postcode, house_number, house_suffix, to_char(valid_from, 'DD-MM-YYYY'), to_char(valid_to, 'DD-MM-YYYY') FROM pseudolink.synth_addresses($SEED, $N)) TO '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)"
+
+    sample_memory "$PL_TMP/mem" &
+    sampler=$!
+    t_copy=$(calc "$(secs pl_psql -c "\\copy pseudolink.register_person_staging (person_id, birth_date, sex) FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)") + $(secs pl_psql -c "\\copy pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to) FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)")")
+    rm -f "$CSV/persons.csv" "$CSV/addresses.csv"
+    t_load=$(secs pl_psql -c "SELECT pseudolink.register_load('nl')")
+    IFS='|' read -r periods t_keys t_index <<<"$(q "SELECT format('%s|%s|%s', register_periods, keys_seconds, index_seconds) FROM pseudolink.register_load WHERE load_id = 1")"
+    prepare_link
+    read -r acc t_close t_link quality <<<"$(upload_and_link PCI "$R" "$N")"
+    kill "$sampler"; wait "$sampler" 2>/dev/null || true
+    read -r mem_peak rss_peak <"$PL_TMP/mem"
+    QROWS+=("| $N | $acc | $quality |")
+    ROWS+=("| $N | $periods | $t_copy | $t_load | $t_keys | $t_index | $(calc "($t_copy + $t_load) * 1000000 / $N") | $acc | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
+    write_results
+
+    last=${SIZES##* }
+    if [ "$N" = "$last" ] && [ "$BIG" -gt 0 ]; then
+        pl_say "the national upload: $BIG records against $N persons"
+        sample_memory "$PL_TMP/mem" &
+        sampler=$!
+        read -r acc t_close t_link quality <<<"$(upload_and_link TAVI "$BIG" "$N")"
+        kill "$sampler"; wait "$sampler" 2>/dev/null || true
+        read -r mem_peak rss_peak <"$PL_TMP/mem"
+        QROWS+=("| $N (national upload) | $acc | $quality |")
+        ROWS+=("| $N (same register) | | | | | | | $acc | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
+        write_results
+    fi
+    dropdb "$PGDATABASE"
+done
+pl_say "wrote $OUT"
+cat "$OUT"
