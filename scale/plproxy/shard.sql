@@ -135,7 +135,10 @@ AS $fn$
                    pseudolink.compare_house_numbers(q.house_number, q.house_suffix, a.house_number, a.house_suffix)])
                    AS weight
         FROM probe q
-             JOIN pseudolink.register_keys k ON k.keys OPERATOR(pseudolink.&&) q.keys
+             -- one index probe per record, whatever the planner estimates
+             -- (doc/national-scale.md, "one index probe per record")
+             CROSS JOIN LATERAL (SELECT k.person_id FROM pseudolink.register_keys k
+                                 WHERE k.keys OPERATOR(pseudolink.&&) q.keys OFFSET 0) k
              JOIN pseudolink.register_person p ON p.person_id OPERATOR(pg_catalog.=) k.person_id
              LEFT JOIN pseudolink.register_address a
                     ON a.person_id OPERATOR(pg_catalog.=) p.person_id
