@@ -147,15 +147,15 @@ BEGIN
     WHERE v_registry IS NULL OR j.registry OPERATOR(pg_catalog.=) v_registry;
 
     -- Unresolved objections not yet checked against this register.
-    CREATE TEMP TABLE pl_link_objection_todo ON COMMIT DROP AS
+    CREATE TEMP TABLE pl_link_objection_unchecked ON COMMIT DROP AS
     SELECT j.objection_id, j.person_key FROM pseudolink.objection j
     WHERE (v_registry IS NULL OR j.registry OPERATOR(pg_catalog.=) v_registry) AND j.person IS NULL
       AND NOT EXISTS (SELECT FROM pseudolink.link_objection_check k
                       WHERE k.objection_id OPERATOR(pg_catalog.=) j.objection_id
                         AND k.register_load_id OPERATOR(pg_catalog.=) v_load);
-    SELECT pg_catalog.count(*) INTO n_checked FROM pg_temp.pl_link_objection_todo;
+    SELECT pg_catalog.count(*) INTO n_checked FROM pg_temp.pl_link_objection_unchecked;
     IF n_checked OPERATOR(pg_catalog.=) 0 THEN
-        DROP TABLE pg_temp.pl_link_objection_todo;
+        DROP TABLE pg_temp.pl_link_objection_unchecked;
         RETURN QUERY SELECT n_objections, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint;
         RETURN;
     END IF;
@@ -166,7 +166,7 @@ BEGIN
     CREATE TEMP TABLE pl_link_objection_found ON COMMIT DROP AS
     SELECT t.objection_id, pg_catalog.count(DISTINCT k.person_id)::integer AS persons,
            pg_catalog.min(k.person_id) AS person_id
-    FROM pg_temp.pl_link_objection_todo t
+    FROM pg_temp.pl_link_objection_unchecked t
          LEFT JOIN (SELECT DISTINCT p.person_id,
                            pseudolink.person_key(p.birth_date, p.sex::text, a.postcode) AS person_key
                     FROM pseudolink.register_person p
@@ -213,7 +213,7 @@ BEGIN
            pg_catalog.count(*) FILTER (WHERE f.persons OPERATOR(pg_catalog.=) 0),
            n_source, n_release
     FROM pg_temp.pl_link_objection_found f;
-    DROP TABLE pg_temp.pl_link_objection_todo, pg_temp.pl_link_objection_found;
+    DROP TABLE pg_temp.pl_link_objection_unchecked, pg_temp.pl_link_objection_found;
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.link_resolve_objections(text) IS

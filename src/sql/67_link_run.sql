@@ -265,7 +265,7 @@ COMMENT ON FUNCTION pseudolink.link_in_transaction_block() IS
 
 -- Scoring a set of records ----------------------------------------------------------
 
--- Scores the records of pg_temp.pl_link_todo (record_id, identifiers,
+-- Scores the records of pg_temp.pl_link_batch_records (record_id, identifiers,
 -- event_date, person_key, keys) against the register and assigns each a
 -- status, into pg_temp.pl_link_outcome (one row per record) and
 -- pg_temp.pl_link_ranked (the candidates, ranked).  Internal: used by
@@ -288,9 +288,9 @@ BEGIN
     SELECT DISTINCT k.person_key FROM pseudolink.link_objected_keys(registry) k;
     CREATE TEMP TABLE pl_link_objected_person ON COMMIT DROP AS
     SELECT DISTINCT k.person_id FROM pseudolink.link_objected_person_ids(registry) k;
-    UPDATE pg_temp.pl_link_todo d SET objected = true
+    UPDATE pg_temp.pl_link_batch_records d SET objected = true
     WHERE d.person_key OPERATOR(pseudolink.=) ANY (SELECT k.person_key FROM pg_temp.pl_link_objected_key k);
-    ANALYZE pg_temp.pl_link_todo;
+    ANALYZE pg_temp.pl_link_batch_records;
 
     -- First pass: at least two shared keys.  The records are read in birth
     -- date order, as the register's key sets are stored, so that
@@ -308,7 +308,7 @@ BEGIN
                  pseudolink.link_levels(d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix,
                                         d.event_date, p.birth_date, p.sex, h.postcodes, h.house_numbers,
                                         h.house_suffixes, h.valid_from, h.valid_to) AS levels
-          FROM (SELECT * FROM pg_temp.pl_link_todo x WHERE NOT x.objected AND x.keys IS NOT NULL
+          FROM (SELECT * FROM pg_temp.pl_link_batch_records x WHERE NOT x.objected AND x.keys IS NOT NULL
                 ORDER BY x.birth_date, x.sex) d
                CROSS JOIN LATERAL (SELECT k.person_id FROM pseudolink.register_keys k
                                    WHERE k.keys OPERATOR(pseudolink.@@) pseudolink.shares(d.keys, 2)
@@ -321,7 +321,7 @@ BEGIN
     -- Second pass for the records without a unique or multiple outcome.
     t := pg_catalog.clock_timestamp();
     CREATE TEMP TABLE pl_link_second ON COMMIT DROP AS
-    SELECT d.record_id FROM pg_temp.pl_link_todo d
+    SELECT d.record_id FROM pg_temp.pl_link_batch_records d
          LEFT JOIN (SELECT p.record_id, pg_catalog.max(p.match_weight) AS best,
                            (pg_catalog.array_agg(p.match_weight ORDER BY p.match_weight DESC))[2] AS second
                     FROM pg_temp.pl_link_pair p GROUP BY p.record_id) b ON b.record_id = d.record_id
@@ -336,7 +336,7 @@ BEGIN
                      pseudolink.link_levels(d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix,
                                             d.event_date, p.birth_date, p.sex, h.postcodes, h.house_numbers,
                                             h.house_suffixes, h.valid_from, h.valid_to) AS levels
-              FROM (SELECT x.* FROM pg_temp.pl_link_todo x JOIN pg_temp.pl_link_second s ON s.record_id = x.record_id
+              FROM (SELECT x.* FROM pg_temp.pl_link_batch_records x JOIN pg_temp.pl_link_second s ON s.record_id = x.record_id
                     ORDER BY x.birth_date, x.sex) d
                    CROSS JOIN LATERAL (SELECT k.person_id FROM pseudolink.register_keys k
                                        WHERE k.keys OPERATOR(pseudolink.&&) d.keys
@@ -362,7 +362,7 @@ BEGIN
            b.match_weight, pseudolink.match_probability(b.match_weight) AS match_probability,
            r.match_weight AS runner_up_weight, COALESCE(n.candidates, 0)::integer AS candidates,
            b.levels, CASE WHEN d.objected OR d.keys IS NULL THEN 0 ELSE COALESCE(b.pass, 2) END::smallint AS pass
-    FROM pg_temp.pl_link_todo d
+    FROM pg_temp.pl_link_batch_records d
          LEFT JOIN pg_temp.pl_link_ranked b ON b.record_id = d.record_id AND b.rank = 1
          LEFT JOIN pg_temp.pl_link_ranked r ON r.record_id = d.record_id AND r.rank = 2
          LEFT JOIN (SELECT p.record_id, pg_catalog.count(*) AS candidates FROM pg_temp.pl_link_pair p
@@ -381,7 +381,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.link_score(text, double precision, double precision, double precision, text) IS
-    'internal: scores the records of pg_temp.pl_link_todo in two passes and assigns their status, into pg_temp.pl_link_outcome and pg_temp.pl_link_ranked';
+    'internal: scores the records of pg_temp.pl_link_batch_records in two passes and assigns their status, into pg_temp.pl_link_outcome and pg_temp.pl_link_ranked';
 
 -- Starting and resuming -----------------------------------------------------------
 
@@ -587,7 +587,7 @@ BEGIN
                   HINT = pg_catalog.format('Start over against the new register: pseudolink.link_abandon(%s), then link again.', id);
     END IF;
 
-    CREATE TEMP TABLE pl_link_todo ON COMMIT DROP AS
+    CREATE TEMP TABLE pl_link_batch_records ON COMMIT DROP AS
     SELECT r.record_id, r.birth_date, r.sex, r.postcode, r.house_number, r.house_suffix, r.event_date,
            r.person_key, r.keys, false AS objected
     FROM pseudolink.upload_record r
@@ -596,7 +596,7 @@ BEGIN
     LIMIT j.batch_size;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n OPERATOR(pg_catalog.=) 0 THEN
-        DROP TABLE pg_temp.pl_link_todo;
+        DROP TABLE pg_temp.pl_link_batch_records;
         RETURN 0;
     END IF;
 
@@ -616,7 +616,7 @@ BEGIN
 
     UPDATE pseudolink.link_job x
     SET done = x.done + n,
-        last_record_id = (SELECT pg_catalog.max(d.record_id) FROM pg_temp.pl_link_todo d),
+        last_record_id = (SELECT pg_catalog.max(d.record_id) FROM pg_temp.pl_link_batch_records d),
         batches = x.batches + 1,
         unique_records = x.unique_records + (SELECT pg_catalog.count(*) FROM pg_temp.pl_link_outcome o WHERE o.status = 'unique'),
         multiple_records = x.multiple_records + (SELECT pg_catalog.count(*) FROM pg_temp.pl_link_outcome o WHERE o.status = 'multiple'),
@@ -630,7 +630,7 @@ BEGIN
         assign_seconds = x.assign_seconds + pg_catalog.round(s_assign::numeric, 3),
         updated_at = pg_catalog.clock_timestamp()
     WHERE x.upload_id OPERATOR(pg_catalog.=) id;
-    DROP TABLE pg_temp.pl_link_todo, pg_temp.pl_link_pair, pg_temp.pl_link_ranked, pg_temp.pl_link_outcome;
+    DROP TABLE pg_temp.pl_link_batch_records, pg_temp.pl_link_pair, pg_temp.pl_link_ranked, pg_temp.pl_link_outcome;
     RETURN n;
 END
 $fn$;

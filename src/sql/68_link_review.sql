@@ -299,7 +299,7 @@ BEGIN
             RETURN NEXT;
             CONTINUE;
         END IF;
-        CREATE TEMP TABLE pl_link_todo ON COMMIT DROP AS
+        CREATE TEMP TABLE pl_link_batch_records ON COMMIT DROP AS
         SELECT d.record_id, d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix, d.event_date,
                d.person_key, d.keys, false AS objected
         FROM pseudolink.link_result r JOIN pseudolink.upload_record d ON d.record_id = r.record_id
@@ -308,7 +308,7 @@ BEGIN
         GET DIAGNOSTICS n_checked = ROW_COUNT;
         IF n_checked > 0 THEN
             -- The keys of the records as the register is keyed now.
-            UPDATE pg_temp.pl_link_todo d
+            UPDATE pg_temp.pl_link_batch_records d
             SET keys = pseudolink.blocking_keys(pseudolink.register_model(),
                            (SELECT x FROM (SELECT d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix) x),
                            true);
@@ -316,7 +316,7 @@ BEGIN
             INSERT INTO pseudolink.link_remap_log (record_id, upload_id, person_key, person_id, person,
                                                    register_load_id, remapped_by)
             SELECT o.record_id, j.upload_id, d.person_key, o.person_id, o.person, v_load, pseudolink.calling_role()
-            FROM pg_temp.pl_link_outcome o JOIN pg_temp.pl_link_todo d ON d.record_id = o.record_id
+            FROM pg_temp.pl_link_outcome o JOIN pg_temp.pl_link_batch_records d ON d.record_id = o.record_id
             WHERE o.status = 'unique';
             GET DIAGNOSTICS n_remapped = ROW_COUNT;
             UPDATE pseudolink.link_result x
@@ -329,7 +329,7 @@ BEGIN
         ELSE
             n_remapped := 0;
         END IF;
-        DROP TABLE pg_temp.pl_link_todo;
+        DROP TABLE pg_temp.pl_link_batch_records;
         UPDATE pseudolink.link_job x SET remap_load_id = v_load WHERE x.upload_id = j.upload_id;
         PERFORM pseudolink.link_recount(j.upload_id);
         upload := j.upload_id;
