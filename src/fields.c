@@ -23,7 +23,6 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
-#include "utils/datetime.h"
 
 #include "normalise.h"
 
@@ -37,9 +36,6 @@
 static const char *const date_empty = "The date is empty.";
 static const char *const date_shape =
 "A date is written DD-MM-YYYY (NHR) or YYYY-MM-DD (ISO).";
-static const char *const date_month = "The month is not 1-12.";
-static const char *const date_day = "The day does not exist in that month.";
-static const char *const date_year = "The year is not between 1850 and 2099.";
 
 static const char *const number_shape =
 "A house number is a whole number from 1 to 99999; letters and additions go in the suffix.";
@@ -77,60 +73,13 @@ Trim(const char *in, int len, int *a, int *b)
 		(*b)--;
 }
 
-/* Parses mindigits to maxdigits digits at in[*p], and no digit after them. */
-static bool
-ParseNumber(const char *in, int end, int *p, int mindigits, int maxdigits, int *value)
-{
-	int			n = 0;
-
-	*value = 0;
-	while (*p < end && IsDigit(in[*p]) && n < maxdigits)
-	{
-		*value = *value * 10 + (in[*p] - '0');
-		(*p)++;
-		n++;
-	}
-	return n >= mindigits && !(*p < end && IsDigit(in[*p]));
-}
-
 /* A date written DD-MM-YYYY (D-M-YYYY too) or YYYY-MM-DD, years 1850-2099. */
 static const char *
 ParseDate(const char *in, int len, DateADT *date)
 {
-	int			a,
-				b,
-				p,
-				y,
-				m,
-				d;
+	static const PseudolinkDateMessages messages = {date_empty, date_shape};
 
-	Trim(in, len, &a, &b);
-	if (a == b)
-		return date_empty;
-	p = a;
-	if (b - a >= 5 && IsDigit(in[a]) && IsDigit(in[a + 1]) && IsDigit(in[a + 2]) &&
-		IsDigit(in[a + 3]) && in[a + 4] == '-')
-	{
-		if (!ParseNumber(in, b, &p, 4, 4, &y) || p >= b || in[p++] != '-' ||
-			!ParseNumber(in, b, &p, 2, 2, &m) || p >= b || in[p++] != '-' ||
-			!ParseNumber(in, b, &p, 2, 2, &d) || p != b)
-			return date_shape;
-	}
-	else
-	{
-		if (!ParseNumber(in, b, &p, 1, 2, &d) || p >= b || in[p++] != '-' ||
-			!ParseNumber(in, b, &p, 1, 2, &m) || p >= b || in[p++] != '-' ||
-			!ParseNumber(in, b, &p, 4, 4, &y) || p != b)
-			return date_shape;
-	}
-	if (m < 1 || m > MONTHS_PER_YEAR)
-		return date_month;
-	if (d < 1 || d > day_tab[isleap(y)][m - 1])
-		return date_day;
-	if (y < PL_BIRTH_YEAR_MIN || y > PL_BIRTH_YEAR_MAX)
-		return date_year;
-	*date = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
-	return NULL;
+	return PseudolinkNormaliseDate(in, len, &messages, date);
 }
 
 /* A house number: digits only (blanks around them ignored), 1-99999; empty is none. */

@@ -201,7 +201,8 @@ CheckYmd(int y, int m, int d)
 }
 
 const char *
-PseudolinkNormaliseBirthDate(const char *in, int len, DateADT *date)
+PseudolinkNormaliseDate(const char *in, int len, const PseudolinkDateMessages *messages,
+						DateADT *date)
 {
 	int			a,
 				b,
@@ -213,7 +214,7 @@ PseudolinkNormaliseBirthDate(const char *in, int len, DateADT *date)
 
 	Trim(in, len, &a, &b);
 	if (a == b)
-		return date_empty;
+		return messages->empty;
 	p = a;
 	if (b - a >= 5 && IsDigit(in[a]) && IsDigit(in[a + 1]) && IsDigit(in[a + 2]) &&
 		IsDigit(in[a + 3]) && in[a + 4] == '-')
@@ -222,7 +223,7 @@ PseudolinkNormaliseBirthDate(const char *in, int len, DateADT *date)
 		if (!ParseNumber(in, b, &p, 4, 4, &y) || p >= b || in[p++] != '-' ||
 			!ParseNumber(in, b, &p, 2, 2, &m) || p >= b || in[p++] != '-' ||
 			!ParseNumber(in, b, &p, 2, 2, &d) || p != b)
-			return date_shape;
+			return messages->shape;
 	}
 	else
 	{
@@ -230,13 +231,21 @@ PseudolinkNormaliseBirthDate(const char *in, int len, DateADT *date)
 		if (!ParseNumber(in, b, &p, 1, 2, &d) || p >= b || in[p++] != '-' ||
 			!ParseNumber(in, b, &p, 1, 2, &m) || p >= b || in[p++] != '-' ||
 			!ParseNumber(in, b, &p, 4, 4, &y) || p != b)
-			return date_shape;
+			return messages->shape;
 	}
 	problem = CheckYmd(y, m, d);
 	if (problem != NULL)
 		return problem;
 	*date = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
 	return NULL;
+}
+
+const char *
+PseudolinkNormaliseBirthDate(const char *in, int len, DateADT *date)
+{
+	static const PseudolinkDateMessages birth_date = {date_empty, date_shape};
+
+	return PseudolinkNormaliseDate(in, len, &birth_date, date);
 }
 
 const char *

@@ -45,6 +45,21 @@ extern const char *PseudolinkNormaliseSex(const char *in, int len, int *code);
 /* Birth date written DD-MM-YYYY (NHR; D-M-YYYY too) or YYYY-MM-DD (ISO). */
 extern const char *PseudolinkNormaliseBirthDate(const char *in, int len, DateADT *date);
 
+/*
+ * Any date written as a birth date is (same forms, same years), with the
+ * caller's sentences for an empty field and a field of the wrong shape, so
+ * that a message names the field it is about.
+ */
+typedef struct PseudolinkDateMessages
+{
+	const char *empty;
+	const char *shape;
+} PseudolinkDateMessages;
+
+extern const char *PseudolinkNormaliseDate(const char *in, int len,
+										   const PseudolinkDateMessages *messages,
+										   DateADT *date);
+
 /* A birth date held as a date: finite and within the accepted years. */
 extern const char *PseudolinkCheckBirthDate(DateADT date);
 
