@@ -5,7 +5,7 @@
 -- sources; the researcher reads the model's parameters only; nobody else
 -- does anything.
 BEGIN;
-SELECT plan(49);
+SELECT plan(62);
 
 CREATE ROLE tap_link_registry NOLOGIN IN ROLE pseudolink_registry;
 CREATE ROLE tap_link_service LOGIN IN ROLE tap_link_registry;
@@ -68,9 +68,30 @@ FROM unnest(ARRAY['tap_link_service', 'tap_link_admin', 'tap_link_researcher', '
 SELECT throws_ok(format($$ SELECT run_as(%L, 'SELECT pseudolink.link_start(%s)') $$, r, (SELECT up FROM ids)), '42501', NULL,
     r || ' cannot start a link run')
 FROM unnest(ARRAY['tap_link_service', 'tap_link_admin', 'tap_link_researcher']) r;
-SELECT lives_ok(format($$ SELECT run_as('tap_link_steward', 'SELECT pseudolink.link_start(%1$s); SELECT pseudolink.link_batch(%1$s); SELECT pseudolink.link_batch(%1$s); SELECT pseudolink.link_finish(%1$s)') $$,
-    (SELECT up FROM ids)), 'the steward links an upload, batch by batch');
+SELECT lives_ok(format($$ SELECT run_as('tap_link_steward', 'SELECT pseudolink.link_start(%1$s)') $$,
+    (SELECT up FROM ids)), 'the steward starts a link run');
+SELECT throws_ok(format($$ SELECT run_as(%L, 'SELECT pseudolink.link_claim(%s)') $$, r, (SELECT up FROM ids)), '42501', NULL,
+    r || ' cannot claim a batch')
+FROM unnest(ARRAY['tap_link_service', 'tap_link_admin', 'tap_link_researcher']) r;
+SELECT is(query_as('tap_link_steward', format('SELECT pseudolink.link_claim(%s)', (SELECT up FROM ids))), ARRAY['(t)'],
+    'the steward claims the first batch');
+SELECT lives_ok(format($$ SELECT run_as('tap_link_steward', 'SELECT pseudolink.link_batch(%1$s)') $$,
+    (SELECT up FROM ids)), 'the steward links it');
+SELECT is(query_as('tap_link_steward', format('SELECT pseudolink.link_claim(%s)', (SELECT up FROM ids))), ARRAY['(f)'],
+    'nothing is left to claim');
+SELECT lives_ok(format($$ SELECT run_as('tap_link_steward', 'SELECT pseudolink.link_finish(%1$s)') $$,
+    (SELECT up FROM ids)), 'the steward finishes the run');
 SELECT is((SELECT state FROM pseudolink.link_job WHERE upload_id = (SELECT up FROM ids)), 'finished', 'the run finished');
+
+-- The sessions of the runs: the steward and the admin read them; nobody writes them by hand.
+SELECT lives_ok(format('SELECT run_as(%L, %L)', r, 'SELECT count(*) FROM pseudolink.link_session'), r || ' reads the sessions of the runs')
+FROM unnest(ARRAY['tap_link_steward', 'tap_link_admin']) r;
+SELECT throws_ok(format('SELECT run_as(%L, %L)', r, 'SELECT count(*) FROM pseudolink.link_session'), '42501', NULL,
+    r || ' cannot see the sessions of the runs')
+FROM unnest(ARRAY['tap_link_service', 'tap_link_researcher', 'tap_link_outsider']) r;
+SELECT throws_ok(format('SELECT run_as(%L, %L)', 'tap_link_steward',
+    format('UPDATE pseudolink.link_session SET last_record_id = NULL WHERE upload_id = %s', (SELECT up FROM ids))), '42501', NULL,
+    'the steward cannot change a claim by hand');
 
 -- Following the runs: the steward and the admin; results: the steward only.
 SELECT lives_ok(format('SELECT run_as(%L, %L)', r, 'SELECT count(*) FROM pseudolink.link_progress'), r || ' follows the runs')

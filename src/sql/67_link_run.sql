@@ -24,6 +24,12 @@
 --      runner-up; a record whose best candidates include a person who
 --      objected is excluded.
 --
+-- Several sessions may CALL link() on one upload at once: each claims the
+-- next batch (a range of record ids) in a short transaction of its own,
+-- links it in a second and releases the claim with the results, so that
+-- the sessions share the job row only for a moment per batch.  A batch
+-- claimed by a session that stopped is taken over by the next claim.
+--
 -- The procedure cannot be SECURITY DEFINER (PostgreSQL refuses transaction
 -- control in one) and must be CALLed outside a transaction block.  It runs
 -- as the steward and calls the SECURITY DEFINER functions below, which do
@@ -93,7 +99,7 @@ COMMENT ON COLUMN pseudolink.link_job.registry IS 'the registry organisation who
 COMMENT ON COLUMN pseudolink.link_job.register_load_id IS 'the register load the run links against; a new load stops the run';
 COMMENT ON COLUMN pseudolink.link_job.records IS 'records of the upload';
 COMMENT ON COLUMN pseudolink.link_job.done IS 'records with a result';
-COMMENT ON COLUMN pseudolink.link_job.last_record_id IS 'the last record done: records are linked in record_id order';
+COMMENT ON COLUMN pseudolink.link_job.last_record_id IS 'the last record claimed by a batch: records are claimed in record_id order, and every record up to this one has a result or is in a batch claimed in pseudolink.link_session';
 COMMENT ON COLUMN pseudolink.link_job.batches IS 'batches committed';
 COMMENT ON COLUMN pseudolink.link_job.attempts IS 'how often the run was started (1 + resumptions)';
 COMMENT ON COLUMN pseudolink.link_job.unique_records IS 'records linked to one person by the run';
@@ -112,7 +118,7 @@ COMMENT ON COLUMN pseudolink.link_job.attempt_started_at IS 'when the current at
 COMMENT ON COLUMN pseudolink.link_job.attempt_done IS 'records done when the current attempt started (for its rate)';
 COMMENT ON COLUMN pseudolink.link_job.updated_at IS 'when the last batch was committed';
 COMMENT ON COLUMN pseudolink.link_job.finished_at IS 'when the last record was done';
-COMMENT ON COLUMN pseudolink.link_job.pid IS 'backend process of the session running the current attempt';
+COMMENT ON COLUMN pseudolink.link_job.pid IS 'backend process of the session that started or last resumed the run (every session linking it is in pseudolink.link_session)';
 COMMENT ON COLUMN pseudolink.link_job.backend_start IS 'start of that backend (a pid is reused)';
 COMMENT ON COLUMN pseudolink.link_job.remap_load_id IS 'the register load the unlinked records were last checked against by link_remap()';
 COMMENT ON CONSTRAINT link_job_pkey ON pseudolink.link_job IS 'an upload is linked by one run';
@@ -124,6 +130,35 @@ COMMENT ON CONSTRAINT link_job_batch_size_valid ON pseudolink.link_job IS '1 to 
 COMMENT ON CONSTRAINT link_job_done_valid ON pseudolink.link_job IS 'done counts records of the upload';
 COMMENT ON CONSTRAINT link_job_counts_add_up ON pseudolink.link_job IS 'every record done has one status';
 COMMENT ON CONSTRAINT link_job_finished_when_done ON pseudolink.link_job IS 'a run is finished when every record is done, and then only';
+
+-- The sessions linking a run, and the batch each has claimed.
+CREATE TABLE pseudolink.link_session (
+    upload_id       bigint      NOT NULL,
+    pid             integer     NOT NULL,
+    backend_start   timestamptz NOT NULL,
+    joined_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    after_record_id bigint,
+    last_record_id  bigint,
+    claimed_at      timestamptz,
+    CONSTRAINT link_session_pkey PRIMARY KEY (upload_id, pid, backend_start),
+    CONSTRAINT link_session_job_fkey FOREIGN KEY (upload_id) REFERENCES pseudolink.link_job (upload_id)
+        ON DELETE CASCADE,
+    CONSTRAINT link_session_batch_valid CHECK ((after_record_id IS NULL) = (last_record_id IS NULL)
+                                               AND (claimed_at IS NULL) = (last_record_id IS NULL)
+                                               AND after_record_id < last_record_id)
+);
+COMMENT ON TABLE pseudolink.link_session IS
+    'the sessions that CALLed pseudolink.link() on a run, each with the batch it has claimed and not yet committed (if any); removed when the run finishes';
+COMMENT ON COLUMN pseudolink.link_session.upload_id IS 'the run (its upload)';
+COMMENT ON COLUMN pseudolink.link_session.pid IS 'backend process of the session';
+COMMENT ON COLUMN pseudolink.link_session.backend_start IS 'start of that backend (a pid is reused)';
+COMMENT ON COLUMN pseudolink.link_session.joined_at IS 'when the session started linking the run';
+COMMENT ON COLUMN pseudolink.link_session.after_record_id IS 'the claimed batch holds the upload''s records after this record id ...';
+COMMENT ON COLUMN pseudolink.link_session.last_record_id IS '... up to and including this one; NULL: no batch claimed';
+COMMENT ON COLUMN pseudolink.link_session.claimed_at IS 'when the batch was claimed';
+COMMENT ON CONSTRAINT link_session_pkey ON pseudolink.link_session IS 'a session joins a run once';
+COMMENT ON CONSTRAINT link_session_job_fkey ON pseudolink.link_session IS 'of a link run';
+COMMENT ON CONSTRAINT link_session_batch_valid ON pseudolink.link_session IS 'a claimed batch is a range of record ids with the time of its claim';
 
 -- Results -------------------------------------------------------------------
 
@@ -218,6 +253,7 @@ COMMENT ON CONSTRAINT link_candidate_result_fkey ON pseudolink.link_candidate IS
 COMMENT ON CONSTRAINT link_candidate_rank_valid ON pseudolink.link_candidate IS 'ranks 1-10';
 
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.link_job', '');
+SELECT pg_catalog.pg_extension_config_dump('pseudolink.link_session', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.link_result', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.link_candidate', '');
 
@@ -408,6 +444,8 @@ DECLARE
     v_batch integer := link_start.batch_size;
     problem record;
     n bigint;
+    v_backend_start timestamptz := (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
+                                    WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid());
 BEGIN
     PERFORM pseudolink.require_role('pseudolink_steward', 'link uploads');
     IF v_batch IS NOT NULL AND (v_batch < 1 OR v_batch > 1000000) THEN
@@ -435,14 +473,6 @@ BEGIN
                                                  j.model, j.upper_weight, j.lower_weight, j.margin),
                       HINT = pg_catalog.format('Resume with the same parameters (or none), or start over after pseudolink.link_abandon(%s).', id);
         END IF;
-        IF j.state OPERATOR(pg_catalog.=) 'running' AND j.pid IS NOT NULL
-           AND j.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
-           AND pseudolink.link_session_active(j.pid, j.backend_start) THEN
-            RAISE EXCEPTION 'upload % is being linked by another session', id
-                USING ERRCODE = 'object_in_use',
-                      DETAIL = pg_catalog.format('Backend %s is running the link run.', j.pid),
-                      HINT = 'Follow it in pseudolink.link_progress; resume only after it stopped.';
-        END IF;
         SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
         IF v_load IS DISTINCT FROM j.register_load_id THEN
             RAISE EXCEPTION 'the register was loaded again since the link run of upload % started', id
@@ -451,14 +481,25 @@ BEGIN
                                                  j.register_load_id, v_load),
                       HINT = pg_catalog.format('Start over against the new register: pseudolink.link_abandon(%s), then link again.', id);
         END IF;
-        UPDATE pseudolink.link_job x
-        SET attempts = x.attempts + 1, attempt_started_at = pg_catalog.clock_timestamp(),
-            attempt_done = x.done, pid = pg_catalog.pg_backend_pid(),
-            backend_start = (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
-                             WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()),
-            batch_size = COALESCE(v_batch, x.batch_size), updated_at = pg_catalog.clock_timestamp()
-        WHERE x.upload_id OPERATOR(pg_catalog.=) id
-        RETURNING * INTO j;
+        IF EXISTS (SELECT FROM pseudolink.link_session s
+                   WHERE s.upload_id OPERATOR(pg_catalog.=) id
+                     AND (s.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
+                          OR s.backend_start OPERATOR(pg_catalog.<>) v_backend_start)
+                     AND pseudolink.link_session_active(s.pid, s.backend_start)) THEN
+            -- Joining sessions that are linking the run: the attempt (and its
+            -- rate) goes on; a new batch size applies to the next claims.
+            UPDATE pseudolink.link_job x SET batch_size = COALESCE(v_batch, x.batch_size)
+            WHERE x.upload_id OPERATOR(pg_catalog.=) id
+            RETURNING * INTO j;
+        ELSE
+            UPDATE pseudolink.link_job x
+            SET attempts = x.attempts + 1, attempt_started_at = pg_catalog.clock_timestamp(),
+                attempt_done = x.done, pid = pg_catalog.pg_backend_pid(), backend_start = v_backend_start,
+                batch_size = COALESCE(v_batch, x.batch_size), updated_at = pg_catalog.clock_timestamp()
+            WHERE x.upload_id OPERATOR(pg_catalog.=) id
+            RETURNING * INTO j;
+        END IF;
+        PERFORM pseudolink.link_session_join(id, v_backend_start);
         RETURN j;
     ELSIF u.state OPERATOR(pg_catalog.=) 'linked' THEN
         RAISE EXCEPTION 'upload % is linked already', id
@@ -535,14 +576,115 @@ BEGIN
                                      registry, register_load_id, records, started_by, pid, backend_start)
     SELECT id, v_model, v_upper, v_lower, v_margin, v_batch, src.source, src.registry, v_load,
            (SELECT pg_catalog.count(*) FROM pseudolink.upload_record r WHERE r.upload_id OPERATOR(pg_catalog.=) id),
-           pseudolink.calling_role(), pg_catalog.pg_backend_pid(), a.backend_start
-    FROM pg_catalog.pg_stat_activity a WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+           pseudolink.calling_role(), pg_catalog.pg_backend_pid(), v_backend_start
     RETURNING * INTO j;
+    PERFORM pseudolink.link_session_join(id, v_backend_start);
     RETURN j;
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.link_start(bigint, integer, text, double precision, double precision, double precision) IS
     'internal step of pseudolink.link(): takes a closed upload to linking and records the run''s parameters, or resumes a run (same parameters, the session''s claim); returns the run';
+
+-- Sessions and their batches --------------------------------------------------------
+
+-- Records this session as linking the run.  The rows of sessions that
+-- stopped without a batch claimed are cleared on the way.
+CREATE FUNCTION pseudolink.link_session_join(upload_id bigint, backend_start timestamptz)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    DELETE FROM pseudolink.link_session s
+    WHERE s.upload_id OPERATOR(pg_catalog.=) $1 AND s.last_record_id IS NULL
+      AND NOT pseudolink.link_session_active(s.pid, s.backend_start);
+    INSERT INTO pseudolink.link_session (upload_id, pid, backend_start)
+    VALUES ($1, pg_catalog.pg_backend_pid(), $2)
+    ON CONFLICT ON CONSTRAINT link_session_pkey DO NOTHING;
+$$;
+COMMENT ON FUNCTION pseudolink.link_session_join(bigint, timestamptz) IS
+    'internal: records the session (its backend start given) as linking the run of the upload';
+
+-- Claims the session's next batch, in a transaction of its own: the batch
+-- this session claimed in an earlier CALL and did not commit, else one a
+-- stopped session left, else the next batch_size records after the last
+-- claimed.  Returns false when nothing is left to claim.
+CREATE FUNCTION pseudolink.link_claim(upload_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_variable
+DECLARE
+    id bigint := link_claim.upload_id;
+    j pseudolink.link_job;
+    mine pseudolink.link_session;
+    left_over pseudolink.link_session;
+    v_load integer;
+    v_last bigint;
+BEGIN
+    PERFORM pseudolink.require_role('pseudolink_steward', 'link uploads');
+    -- Claims are made one at a time.
+    SELECT x.* INTO j FROM pseudolink.link_job x WHERE x.upload_id OPERATOR(pg_catalog.=) id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'upload % has no link run', COALESCE(id::text, 'null')
+            USING ERRCODE = 'undefined_object',
+                  HINT = pg_catalog.format('Link it with CALL pseudolink.link(%s).', COALESCE(id::text, 'upload_id'));
+    ELSIF j.state OPERATOR(pg_catalog.<>) 'running' THEN
+        RETURN false;
+    END IF;
+    SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
+    IF v_load IS DISTINCT FROM j.register_load_id THEN
+        RAISE EXCEPTION 'the register was loaded again since the link run of upload % started', id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The run links against register load %s; the register is now load %s.',
+                                             j.register_load_id, v_load),
+                  HINT = pg_catalog.format('Start over against the new register: pseudolink.link_abandon(%s), then link again.', id);
+    END IF;
+    SELECT s.* INTO mine FROM pseudolink.link_session s
+    WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+      AND s.backend_start OPERATOR(pg_catalog.=) (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
+                                                  WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid());
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'this session is not linking upload %', id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Link it with CALL pseudolink.link(%s).', id);
+    ELSIF mine.last_record_id IS NOT NULL THEN
+        RETURN true;
+    END IF;
+
+    SELECT s.* INTO left_over FROM pseudolink.link_session s
+    WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.last_record_id IS NOT NULL
+      AND NOT pseudolink.link_session_active(s.pid, s.backend_start)
+    ORDER BY s.last_record_id
+    LIMIT 1;
+    IF FOUND THEN
+        DELETE FROM pseudolink.link_session s
+        WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.pid OPERATOR(pg_catalog.=) left_over.pid
+          AND s.backend_start OPERATOR(pg_catalog.=) left_over.backend_start;
+    ELSE
+        SELECT pg_catalog.max(r.record_id) INTO v_last
+        FROM (SELECT r.record_id FROM pseudolink.upload_record r
+              WHERE r.upload_id OPERATOR(pg_catalog.=) id AND r.record_id OPERATOR(pg_catalog.>) j.last_record_id
+              ORDER BY r.record_id
+              LIMIT j.batch_size) r;
+        IF v_last IS NULL THEN
+            RETURN false;
+        END IF;
+        left_over.after_record_id := j.last_record_id;
+        left_over.last_record_id := v_last;
+        UPDATE pseudolink.link_job x SET last_record_id = v_last WHERE x.upload_id OPERATOR(pg_catalog.=) id;
+    END IF;
+    UPDATE pseudolink.link_session s
+    SET after_record_id = left_over.after_record_id, last_record_id = left_over.last_record_id,
+        claimed_at = pg_catalog.clock_timestamp()
+    WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.pid OPERATOR(pg_catalog.=) mine.pid
+      AND s.backend_start OPERATOR(pg_catalog.=) mine.backend_start;
+    RETURN true;
+END
+$fn$;
+COMMENT ON FUNCTION pseudolink.link_claim(bigint) IS
+    'internal step of pseudolink.link(): claims the session''s next batch of the upload''s records (its own unfinished one, one a stopped session left, or the next records); false when none is left';
 
 -- One batch ---------------------------------------------------------------------
 
@@ -557,6 +699,7 @@ AS $fn$
 DECLARE
     id bigint := link_batch.upload_id;
     j pseudolink.link_job;
+    mine pseudolink.link_session;
     v_load integer;
     n integer;
     sc record;
@@ -564,8 +707,10 @@ DECLARE
     s_assign double precision;
 BEGIN
     PERFORM pseudolink.require_role('pseudolink_steward', 'link uploads');
-    -- The run's row is locked for the batch: two sessions never link a batch at once.
-    SELECT x.* INTO j FROM pseudolink.link_job x WHERE x.upload_id OPERATOR(pg_catalog.=) id FOR UPDATE;
+    -- Not locked: other sessions link their batches meanwhile.  The batch
+    -- is the range this session claimed (link_claim), which no other
+    -- session takes while this one runs.
+    SELECT x.* INTO j FROM pseudolink.link_job x WHERE x.upload_id OPERATOR(pg_catalog.=) id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'upload % has no link run', COALESCE(id::text, 'null')
             USING ERRCODE = 'undefined_object',
@@ -573,10 +718,18 @@ BEGIN
     ELSIF j.state OPERATOR(pg_catalog.<>) 'running' THEN
         RAISE EXCEPTION 'the link run of upload % is %', id, j.state
             USING ERRCODE = 'object_not_in_prerequisite_state';
-    ELSIF j.pid IS DISTINCT FROM pg_catalog.pg_backend_pid() THEN
-        RAISE EXCEPTION 'the link run of upload % was taken over by another session', id
-            USING ERRCODE = 'object_in_use',
-                  DETAIL = pg_catalog.format('Backend %s resumed the run.', j.pid);
+    END IF;
+    SELECT s.* INTO mine FROM pseudolink.link_session s
+    WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+      AND s.backend_start OPERATOR(pg_catalog.=) (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
+                                                  WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())
+      AND s.last_record_id IS NOT NULL
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'this session has no batch of upload % claimed', id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Another session took it over while this one was not running a statement.',
+                  HINT = pg_catalog.format('Link with CALL pseudolink.link(%s).', id);
     END IF;
     SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
     IF v_load IS DISTINCT FROM j.register_load_id THEN
@@ -591,14 +744,10 @@ BEGIN
     SELECT r.record_id, r.birth_date, r.sex, r.postcode, r.house_number, r.house_suffix, r.event_date,
            r.person_key, r.keys, false AS objected
     FROM pseudolink.upload_record r
-    WHERE r.upload_id OPERATOR(pg_catalog.=) id AND r.record_id OPERATOR(pg_catalog.>) j.last_record_id
-    ORDER BY r.record_id
-    LIMIT j.batch_size;
+    WHERE r.upload_id OPERATOR(pg_catalog.=) id AND r.record_id OPERATOR(pg_catalog.>) mine.after_record_id
+      AND r.record_id OPERATOR(pg_catalog.<=) mine.last_record_id
+    ORDER BY r.record_id;
     GET DIAGNOSTICS n = ROW_COUNT;
-    IF n OPERATOR(pg_catalog.=) 0 THEN
-        DROP TABLE pg_temp.pl_link_batch_records;
-        RETURN 0;
-    END IF;
 
     SELECT * INTO sc FROM pseudolink.link_score(j.model, j.upper_weight, j.lower_weight, j.margin, j.registry);
 
@@ -614,9 +763,11 @@ BEGIN
     WHERE o.status IN ('review', 'multiple') AND c.rank <= 5;
     s_assign := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t);
 
+    UPDATE pseudolink.link_session s SET after_record_id = NULL, last_record_id = NULL, claimed_at = NULL
+    WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.pid OPERATOR(pg_catalog.=) mine.pid
+      AND s.backend_start OPERATOR(pg_catalog.=) mine.backend_start;
     UPDATE pseudolink.link_job x
     SET done = x.done + n,
-        last_record_id = (SELECT pg_catalog.max(d.record_id) FROM pg_temp.pl_link_batch_records d),
         batches = x.batches + 1,
         unique_records = x.unique_records + (SELECT pg_catalog.count(*) FROM pg_temp.pl_link_outcome o WHERE o.status = 'unique'),
         multiple_records = x.multiple_records + (SELECT pg_catalog.count(*) FROM pg_temp.pl_link_outcome o WHERE o.status = 'multiple'),
@@ -635,7 +786,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.link_batch(bigint) IS
-    'internal step of pseudolink.link(): links the next batch of the upload''s records (after the last one done), writes their results and advances the run in the same transaction; returns the records linked, 0 when none are left';
+    'internal step of pseudolink.link(): links the batch of the upload''s records that the session claimed, writes their results, releases the claim and counts them in the run, in one transaction; returns the records linked';
 
 CREATE FUNCTION pseudolink.link_finish(upload_id bigint)
 RETURNS pseudolink.link_job
@@ -655,6 +806,11 @@ BEGIN
             USING ERRCODE = 'undefined_object';
     ELSIF j.state OPERATOR(pg_catalog.=) 'finished' THEN
         RETURN j;
+    ELSIF j.done OPERATOR(pg_catalog.<) j.records
+          AND EXISTS (SELECT FROM pseudolink.link_session s
+                      WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.last_record_id IS NOT NULL) THEN
+        -- Other sessions are linking the last batches; the last of them finishes.
+        RETURN j;
     ELSIF j.done OPERATOR(pg_catalog.<) j.records THEN
         RAISE EXCEPTION 'the link run of upload % has % of % records done', id, j.done, j.records
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -662,12 +818,13 @@ BEGIN
     END IF;
     UPDATE pseudolink.link_job x SET state = 'finished', finished_at = pg_catalog.clock_timestamp(), pid = NULL
     WHERE x.upload_id OPERATOR(pg_catalog.=) id RETURNING * INTO j;
+    DELETE FROM pseudolink.link_session s WHERE s.upload_id OPERATOR(pg_catalog.=) id;
     UPDATE pseudolink.upload x SET state = 'linked' WHERE x.upload_id OPERATOR(pg_catalog.=) id;
     RETURN j;
 END
 $fn$;
 COMMENT ON FUNCTION pseudolink.link_finish(bigint) IS
-    'internal step of pseudolink.link(): marks a run whose records are all done finished and its upload linked';
+    'internal step of pseudolink.link(): marks a run whose records are all done finished and its upload linked; returns it unfinished while other sessions still link batches of it';
 
 CREATE FUNCTION pseudolink.link_abandon(upload_id bigint)
 RETURNS bigint
@@ -690,12 +847,18 @@ BEGIN
         RAISE EXCEPTION 'the link run of upload % is finished', id
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'A linked upload keeps its results.';
-    ELSIF j.pid IS NOT NULL AND j.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
-          AND pseudolink.link_session_active(j.pid, j.backend_start) THEN
+    ELSIF EXISTS (SELECT FROM pseudolink.link_session s
+                  WHERE s.upload_id OPERATOR(pg_catalog.=) id
+                    AND s.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
+                    AND pseudolink.link_session_active(s.pid, s.backend_start)) THEN
         RAISE EXCEPTION 'upload % is being linked by another session', id
             USING ERRCODE = 'object_in_use',
-                  DETAIL = pg_catalog.format('Backend %s is running the link run.', j.pid),
-                  HINT = 'Cancel it first (pg_cancel_backend), then abandon.';
+                  DETAIL = pg_catalog.format('Backends linking it: %s.',
+                               (SELECT pg_catalog.string_agg(s.pid::text, ', ' ORDER BY s.pid)
+                                FROM pseudolink.link_session s
+                                WHERE s.upload_id OPERATOR(pg_catalog.=) id
+                                  AND pseudolink.link_session_active(s.pid, s.backend_start))),
+                  HINT = 'Cancel them first (pg_cancel_backend), then abandon.';
     ELSIF EXISTS (SELECT FROM pseudolink.link_decision d WHERE d.upload_id OPERATOR(pg_catalog.=) id) THEN
         RAISE EXCEPTION 'the link run of upload % has recorded review decisions', id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -725,7 +888,7 @@ CREATE PROCEDURE pseudolink.link(upload_id bigint, batch_size integer DEFAULT NU
 LANGUAGE plpgsql
 AS $proc$
 DECLARE
-    n integer;
+    j pseudolink.link_job;
 BEGIN
     IF pseudolink.link_in_transaction_block() THEN
         RAISE EXCEPTION 'pseudolink.link commits after every batch and cannot run inside a transaction block'
@@ -735,27 +898,31 @@ BEGIN
     PERFORM pseudolink.link_start(link.upload_id, link.batch_size, link.model, link.upper_weight,
                                   link.lower_weight, link.margin);
     COMMIT;
-    LOOP
-        n := pseudolink.link_batch(link.upload_id);
+    -- A claim and its batch are two transactions: the claim holds the run's
+    -- row for a moment only, so that other sessions can claim meanwhile.
+    WHILE pseudolink.link_claim(link.upload_id) LOOP
         COMMIT;
-        EXIT WHEN n OPERATOR(pg_catalog.=) 0;
+        PERFORM pseudolink.link_batch(link.upload_id);
+        COMMIT;
     END LOOP;
-    PERFORM pseudolink.link_finish(link.upload_id);
     COMMIT;
+    j := pseudolink.link_finish(link.upload_id);
+    COMMIT;
+    IF j.state OPERATOR(pg_catalog.<>) 'finished' THEN
+        RAISE NOTICE 'this session linked its share of upload %; other sessions link the last batches and finish the run', link.upload_id
+            USING HINT = 'Follow them in pseudolink.link_progress.';
+    END IF;
 END
 $proc$;
 COMMENT ON PROCEDURE pseudolink.link(bigint, integer, text, double precision, double precision, double precision) IS
-    'links a closed upload to the register in batches of batch_size records (default 5000), committing each; run it again to resume after a crash, cancel or error; the thresholds (match weights in bits: upper_weight 0, lower_weight -5, margin 5) and the model (nl) are fixed when the run starts';
+    'links a closed upload to the register in batches of batch_size records (default 5000), committing each; CALL it in several sessions at once to link on several cores; run it again to resume after a crash, cancel or error; the thresholds (match weights in bits: upper_weight 0, lower_weight -5, margin 5) and the model (nl) are fixed when the run starts';
 
 -- Progress ----------------------------------------------------------------------
 
 CREATE VIEW pseudolink.link_progress WITH (security_invoker = true) AS
 SELECT j.upload_id, u.registry, u.batch_id,
        -- The session reading this is not running a CALL, even if it ran the last attempt.
-       CASE WHEN j.state = 'running'
-                 AND (j.pid IS NOT DISTINCT FROM pg_catalog.pg_backend_pid()
-                      OR NOT COALESCE(pseudolink.link_session_active(j.pid, j.backend_start), false))
-            THEN 'interrupted' ELSE j.state END AS state,
+       CASE WHEN j.state = 'running' AND a.sessions = 0 THEN 'interrupted' ELSE j.state END AS state,
        j.records AS total, j.done, j.records - j.done AS remaining,
        pg_catalog.round(100.0 * j.done / NULLIF(j.records, 0), 1) AS percent,
        j.batches, j.attempts,
@@ -769,29 +936,37 @@ SELECT j.upload_id, u.registry, u.batch_id,
        j.unique_records, j.multiple_records, j.review_records, j.none_records, j.objected_records,
        j.second_pass_records, j.candidate_pairs,
        j.first_pass_seconds, j.second_pass_seconds, j.assign_seconds,
-       j.started_at, j.updated_at, j.finished_at
-FROM pseudolink.link_job j JOIN pseudolink.upload u ON u.upload_id = j.upload_id;
+       j.started_at, j.updated_at, j.finished_at, a.sessions
+FROM pseudolink.link_job j JOIN pseudolink.upload u ON u.upload_id = j.upload_id,
+     LATERAL (SELECT pg_catalog.count(*) AS sessions FROM pseudolink.link_session s
+              WHERE s.upload_id = j.upload_id AND s.pid <> pg_catalog.pg_backend_pid()
+                AND COALESCE(pseudolink.link_session_active(s.pid, s.backend_start), false)) a;
 COMMENT ON VIEW pseudolink.link_progress IS
-    'every link run as far as committed: state (running, interrupted, finished), records done of total, rate of the current attempt, estimated time left, counts per status, time per step';
+    'every link run as far as committed: state (running, interrupted, finished), records done of total, rate of the current attempt, estimated time left, counts per status, time per step, and the sessions linking it (other than the one reading)';
 
 -- Row-level security and privileges ------------------------------------------------
 
 ALTER TABLE pseudolink.link_job ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pseudolink.link_job FORCE ROW LEVEL SECURITY;
+ALTER TABLE pseudolink.link_session ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pseudolink.link_session FORCE ROW LEVEL SECURITY;
 ALTER TABLE pseudolink.link_result ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pseudolink.link_result FORCE ROW LEVEL SECURITY;
 ALTER TABLE pseudolink.link_candidate ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pseudolink.link_candidate FORCE ROW LEVEL SECURITY;
 CREATE POLICY link_job_read ON pseudolink.link_job FOR SELECT TO pseudolink_steward, pseudolink_admin USING (true);
+CREATE POLICY link_session_read ON pseudolink.link_session FOR SELECT TO pseudolink_steward, pseudolink_admin USING (true);
 CREATE POLICY link_result_read ON pseudolink.link_result FOR SELECT TO pseudolink_steward USING (true);
 CREATE POLICY link_candidate_read ON pseudolink.link_candidate FOR SELECT TO pseudolink_steward USING (true);
 COMMENT ON POLICY link_job_read ON pseudolink.link_job IS 'the steward and the admin follow the runs (counts, no identifiers)';
+COMMENT ON POLICY link_session_read ON pseudolink.link_session IS 'the steward and the admin see which sessions link a run';
 COMMENT ON POLICY link_result_read ON pseudolink.link_result IS 'only the steward reads results; a wrong grant to another role still shows nothing';
 COMMENT ON POLICY link_candidate_read ON pseudolink.link_candidate IS 'only the steward reads candidates';
 
-REVOKE ALL ON TABLE pseudolink.link_job, pseudolink.link_result, pseudolink.link_candidate,
+REVOKE ALL ON TABLE pseudolink.link_job, pseudolink.link_session, pseudolink.link_result, pseudolink.link_candidate,
     pseudolink.link_progress FROM PUBLIC;
-GRANT SELECT ON TABLE pseudolink.link_job, pseudolink.link_progress TO pseudolink_steward, pseudolink_admin;
+GRANT SELECT ON TABLE pseudolink.link_job, pseudolink.link_session, pseudolink.link_progress
+TO pseudolink_steward, pseudolink_admin;
 GRANT SELECT ON TABLE pseudolink.link_result, pseudolink.link_candidate TO pseudolink_steward;
 
 REVOKE ALL ON FUNCTION
@@ -800,6 +975,7 @@ REVOKE ALL ON FUNCTION
     pseudolink.link_in_transaction_block(),
     pseudolink.link_score(text, double precision, double precision, double precision, text),
     pseudolink.link_start(bigint, integer, text, double precision, double precision, double precision),
+    pseudolink.link_session_join(bigint, timestamptz), pseudolink.link_claim(bigint),
     pseudolink.link_batch(bigint), pseudolink.link_finish(bigint), pseudolink.link_abandon(bigint)
 FROM PUBLIC;
 REVOKE ALL ON PROCEDURE pseudolink.link(bigint, integer, text, double precision, double precision, double precision)
@@ -811,6 +987,7 @@ TO pseudolink_steward, pseudolink_admin;
 GRANT EXECUTE ON FUNCTION
     pseudolink.link_in_transaction_block(),
     pseudolink.link_start(bigint, integer, text, double precision, double precision, double precision),
+    pseudolink.link_claim(bigint),
     pseudolink.link_batch(bigint), pseudolink.link_finish(bigint), pseudolink.link_abandon(bigint)
 TO pseudolink_steward;
 GRANT EXECUTE ON PROCEDURE pseudolink.link(bigint, integer, text, double precision, double precision, double precision)
