@@ -5,10 +5,13 @@
 # link run), with the time of every step, the cost per register person and
 # per registry record, and the peak memory.
 #
-# Usage: bash bench/scale.sh [sizes] [records] [national records]
+# Usage: bash bench/scale.sh [sizes] [records] [national records] [sessions]
 #   sizes             register sizes, ascending (default "1000000 3000000 10000000 18000000")
-#   records           the upload linked at every size, for the curve (default 100000)
+#   records           the upload linked at every size, for the curve, by one
+#                     session (default 100000)
 #   national records  a second upload at the largest size (default 1000000; 0 for none)
+#   sessions          sessions that CALL link() on the national upload at once
+#                     (default: the number of cores)
 # Writes bench/results/scale.md, rewritten after every size, so that an
 # interrupted run keeps the sizes it finished.
 #
@@ -21,6 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test/lib/common.sh"
 SIZES=${1:-"1000000 3000000 10000000 18000000"}
 R=${2:-100000}
 BIG=${3:-1000000}
+SESSIONS=${4:-$(nproc)}
 SEED=2024
 OUT=$PL_TOP/bench/results/scale.md
 
@@ -75,19 +79,21 @@ write_results() {
     {
         echo "# National scale on one node"
         echo
-        echo "Command: \`bash bench/scale.sh \"$SIZES\" $R $BIG\` (seed $SEED), $(date -u +%Y-%m-%d), code at commit $MEASURED."
+        echo "Command: \`bash bench/scale.sh \"$SIZES\" $R $BIG $SESSIONS\` (seed $SEED), $(date -u +%Y-%m-%d), code at commit $MEASURED."
         echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GB; PostgreSQL $(q 'SHOW server_version')."
         echo "One run per size; shared_buffers 4GB, at most 2 parallel workers, fsync off (a throwaway"
-        echo "cluster); register_load() raises work_mem to 256MB and maintenance_work_mem to 512MB for"
+        echo "cluster); register_load() raises work_mem to 256MB and maintenance_work_mem to 512MB (64MB for the GIN build) for"
         echo "itself. The machine is shared: other work ran at the same time."
         echo
         echo "Each size: \`synth_persons\` and \`synth_addresses\` written to CSV (not timed as load), COPYed"
         echo "into the staging tables, \`register_load('nl')\` (checks, persons with root pseudonyms, address"
         echo "periods, key sets of the six Dutch rules, GIN index, statistics); an upload of \`synth_extract\`"
-        echo "records COPYed and closed by a registry role; the link run."
+        echo "records COPYed and closed by a registry role; the link run (the curve's upload by one session, the"
+        echo "national upload by the sessions of the last argument, each CALLing link() at once). The"
+        echo "end-to-end column adds COPY, register_load, close_upload and link (not the COPY of the upload)."
         echo
-        echo "| register persons | address periods | COPY s | register_load s | of which key sets s | of which GIN s | load s per M persons | upload records | close_upload s | link s | link µs per record | end to end s | peak memory GB | largest process GB |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        echo "| register persons | address periods | COPY s | register_load s | of which key sets s | of which GIN s | load s per M persons | upload records | link sessions | close_upload s | link s | link µs per record | end to end s | peak memory GB | largest process GB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         printf '%s\n' "${ROWS[@]}"
         echo
         echo "Link quality against the ground truth of the extracts (link_quality, link_report):"
@@ -101,14 +107,14 @@ write_results() {
 pl_psql -d postgres -c "CREATE ROLE bench_nhr_pci NOLOGIN IN ROLE pseudolink_registry" \
         -c "CREATE ROLE bench_pci LOGIN IN ROLE bench_nhr_pci" >/dev/null 2>&1 || true
 
-upload_and_link() {   # registry records persons -> "accepted close_s link_s quality"
-    local registry=$1 records=$2 n=$3 upload t_close t_link accepted
+upload_and_link() {   # registry records persons sessions -> "accepted close_s link_s quality"
+    local registry=$1 records=$2 n=$3 sessions=$4 upload t_close t_link accepted
     upload=$(pl_psql -At -c "SET ROLE bench_pci" -c "SELECT pseudolink.open_upload('$registry', 'scale')")
     pl_psql -c "\\copy (SELECT $upload, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, '{}' FROM pseudolink.synth_extract($SEED, $n, '$registry', $records)) TO '$CSV/pci.csv' WITH (FORMAT csv)"
     pl_psql -c "SET ROLE bench_pci" -c "\\copy pseudolink.upload_staging (upload_id, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, variables) FROM '$CSV/pci.csv' WITH (FORMAT csv)"
     t_close=$(secs pl_psql -c "SET ROLE bench_pci" -c "SELECT * FROM pseudolink.close_upload($upload)")
     accepted=$(q "SELECT accepted FROM pseudolink.upload WHERE upload_id = $upload")
-    t_link=$(secs link_upload "$upload")
+    t_link=$(secs link_upload "$upload" "$sessions")
     quality=$(q "SELECT format('%s|%s|%s|%s|%s|%s', round(100.0 * linked_right / linkable, 2), round(100.0 * linked_wrong / linkable, 3),
                                (SELECT string_agg(format('%s %s', status, records), ', ' ORDER BY status) FROM pseudolink.link_report($upload)),
                                linkable, linked_right, linked_wrong)
@@ -122,9 +128,17 @@ prepare_link() {
     pl_psql -c "SELECT count(*) FROM pseudolink.link_default_model('nl')"
 }
 
-# The link run of one upload.
+# The link run of one upload, by $2 sessions at once (each CALLs link(); the
+# first starts the run, the others join it).
 link_upload() {
-    pl_psql -c "CALL pseudolink.link($1)"
+    local i pids=()
+    for ((i = 0; i < $2; i++)); do
+        pl_psql -c "SET client_min_messages = warning" -c "CALL pseudolink.link($1)" &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i"; done
+    [ "$(q "SELECT state FROM pseudolink.link_job WHERE upload_id = $1")" = finished ] \
+        || pl_die "the link run of upload $1 did not finish"
 }
 
 for N in $SIZES; do
@@ -143,11 +157,11 @@ for N in $SIZES; do
     t_load=$(secs pl_psql -c "SELECT pseudolink.register_load('nl')")
     IFS='|' read -r periods t_keys t_index <<<"$(q "SELECT format('%s|%s|%s', register_periods, keys_seconds, index_seconds) FROM pseudolink.register_load WHERE load_id = 1")"
     prepare_link
-    read -r acc t_close t_link quality <<<"$(upload_and_link PCI "$R" "$N")"
+    read -r acc t_close t_link quality <<<"$(upload_and_link PCI "$R" "$N" 1)"
     kill "$sampler"; wait "$sampler" 2>/dev/null || true
     read -r mem_peak rss_peak <"$PL_TMP/mem"
     QROWS+=("| $N | $acc | $quality |")
-    ROWS+=("| $N | $periods | $t_copy | $t_load | $t_keys | $t_index | $(calc "($t_copy + $t_load) * 1000000 / $N") | $acc | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
+    ROWS+=("| $N | $periods | $t_copy | $t_load | $t_keys | $t_index | $(calc "($t_copy + $t_load) * 1000000 / $N") | $acc | 1 | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
     write_results
 
     last=${SIZES##* }
@@ -155,11 +169,11 @@ for N in $SIZES; do
         pl_say "the national upload: $BIG records against $N persons"
         sample_memory "$PL_TMP/mem" &
         sampler=$!
-        read -r acc t_close t_link quality <<<"$(upload_and_link TAVI "$BIG" "$N")"
+        read -r acc t_close t_link quality <<<"$(upload_and_link TAVI "$BIG" "$N" "$SESSIONS")"
         kill "$sampler"; wait "$sampler" 2>/dev/null || true
         read -r mem_peak rss_peak <"$PL_TMP/mem"
         QROWS+=("| $N (national upload) | $acc | $quality |")
-        ROWS+=("| $N (same register) | | | | | | | $acc | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
+        ROWS+=("| $N (same register) | | | | | | | $acc | $SESSIONS | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
         write_results
     fi
     dropdb "$PGDATABASE"
