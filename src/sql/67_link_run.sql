@@ -299,6 +299,42 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pseudolink.link_in_transaction_block() IS
     'internal: whether the statement runs inside an explicit transaction block (where a procedure cannot commit)';
 
+-- The start of this session's backend: with the pid it names the session
+-- (a pid is reused).
+CREATE FUNCTION pseudolink.link_backend_start()
+RETURNS timestamptz
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
+    WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+$$;
+COMMENT ON FUNCTION pseudolink.link_backend_start() IS
+    'internal: the start of this session''s backend, which with its pid names the session';
+
+-- A run links against the register load it started with: every step
+-- refuses to go on after another load.
+CREATE FUNCTION pseudolink.link_require_register(upload_id bigint, register_load_id integer)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    v_load integer;
+BEGIN
+    SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
+    IF v_load IS DISTINCT FROM register_load_id THEN
+        RAISE EXCEPTION 'the register was loaded again since the link run of upload % started', upload_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The run links against register load %s; the register is now load %s.',
+                                             register_load_id, v_load),
+                  HINT = pg_catalog.format('Start over against the new register: pseudolink.link_abandon(%s), then link again.', upload_id);
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION pseudolink.link_require_register(bigint, integer) IS
+    'internal: raises 55000 when the register was loaded again since the run of the upload started (against the given load)';
+
 -- Scoring a set of records ----------------------------------------------------------
 
 -- Scores the records of pg_temp.pl_link_batch_records (record_id, identifiers,
@@ -444,8 +480,7 @@ DECLARE
     v_batch integer := link_start.batch_size;
     problem record;
     n bigint;
-    v_backend_start timestamptz := (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
-                                    WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid());
+    v_backend_start timestamptz := pseudolink.link_backend_start();
 BEGIN
     PERFORM pseudolink.require_role('pseudolink_steward', 'link uploads');
     IF v_batch IS NOT NULL AND (v_batch < 1 OR v_batch > 1000000) THEN
@@ -473,14 +508,7 @@ BEGIN
                                                  j.model, j.upper_weight, j.lower_weight, j.margin),
                       HINT = pg_catalog.format('Resume with the same parameters (or none), or start over after pseudolink.link_abandon(%s).', id);
         END IF;
-        SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
-        IF v_load IS DISTINCT FROM j.register_load_id THEN
-            RAISE EXCEPTION 'the register was loaded again since the link run of upload % started', id
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = pg_catalog.format('The run links against register load %s; the register is now load %s.',
-                                                 j.register_load_id, v_load),
-                      HINT = pg_catalog.format('Start over against the new register: pseudolink.link_abandon(%s), then link again.', id);
-        END IF;
+        PERFORM pseudolink.link_require_register(id, j.register_load_id);
         IF EXISTS (SELECT FROM pseudolink.link_session s
                    WHERE s.upload_id OPERATOR(pg_catalog.=) id
                      AND (s.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
@@ -620,7 +648,6 @@ DECLARE
     j pseudolink.link_job;
     mine pseudolink.link_session;
     left_over pseudolink.link_session;
-    v_load integer;
     v_last bigint;
 BEGIN
     PERFORM pseudolink.require_role('pseudolink_steward', 'link uploads');
@@ -633,18 +660,10 @@ BEGIN
     ELSIF j.state OPERATOR(pg_catalog.<>) 'running' THEN
         RETURN false;
     END IF;
-    SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
-    IF v_load IS DISTINCT FROM j.register_load_id THEN
-        RAISE EXCEPTION 'the register was loaded again since the link run of upload % started', id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('The run links against register load %s; the register is now load %s.',
-                                             j.register_load_id, v_load),
-                  HINT = pg_catalog.format('Start over against the new register: pseudolink.link_abandon(%s), then link again.', id);
-    END IF;
+    PERFORM pseudolink.link_require_register(id, j.register_load_id);
     SELECT s.* INTO mine FROM pseudolink.link_session s
     WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-      AND s.backend_start OPERATOR(pg_catalog.=) (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
-                                                  WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid());
+      AND s.backend_start OPERATOR(pg_catalog.=) pseudolink.link_backend_start();
     IF NOT FOUND THEN
         RAISE EXCEPTION 'this session is not linking upload %', id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -700,7 +719,6 @@ DECLARE
     id bigint := link_batch.upload_id;
     j pseudolink.link_job;
     mine pseudolink.link_session;
-    v_load integer;
     n integer;
     sc record;
     t timestamptz;
@@ -721,8 +739,7 @@ BEGIN
     END IF;
     SELECT s.* INTO mine FROM pseudolink.link_session s
     WHERE s.upload_id OPERATOR(pg_catalog.=) id AND s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-      AND s.backend_start OPERATOR(pg_catalog.=) (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a
-                                                  WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())
+      AND s.backend_start OPERATOR(pg_catalog.=) pseudolink.link_backend_start()
       AND s.last_record_id IS NOT NULL
     FOR UPDATE;
     IF NOT FOUND THEN
@@ -731,14 +748,7 @@ BEGIN
                   DETAIL = 'Another session took it over while this one was not running a statement.',
                   HINT = pg_catalog.format('Link with CALL pseudolink.link(%s).', id);
     END IF;
-    SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
-    IF v_load IS DISTINCT FROM j.register_load_id THEN
-        RAISE EXCEPTION 'the register was loaded again since the link run of upload % started', id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('The run links against register load %s; the register is now load %s.',
-                                             j.register_load_id, v_load),
-                  HINT = pg_catalog.format('Start over against the new register: pseudolink.link_abandon(%s), then link again.', id);
-    END IF;
+    PERFORM pseudolink.link_require_register(id, j.register_load_id);
 
     CREATE TEMP TABLE pl_link_batch_records ON COMMIT DROP AS
     SELECT r.record_id, r.birth_date, r.sex, r.postcode, r.house_number, r.house_suffix, r.event_date,
@@ -975,6 +985,7 @@ REVOKE ALL ON FUNCTION
     pseudolink.link_in_transaction_block(),
     pseudolink.link_score(text, double precision, double precision, double precision, text),
     pseudolink.link_start(bigint, integer, text, double precision, double precision, double precision),
+    pseudolink.link_backend_start(), pseudolink.link_require_register(bigint, integer),
     pseudolink.link_session_join(bigint, timestamptz), pseudolink.link_claim(bigint),
     pseudolink.link_batch(bigint), pseudolink.link_finish(bigint), pseudolink.link_abandon(bigint)
 FROM PUBLIC;
