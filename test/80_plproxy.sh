@@ -11,7 +11,7 @@
 # Usage: bash test/80_plproxy.sh
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-report=$(mktemp /tmp/pseudolink-plproxy-test.XXXXXX)
+report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 ROUNDS=1 BATCH=250 PLPROXY_OUT=$report bash "$top/bench/plproxy.sh" 10000 1000 3
 rc=$?
