@@ -69,8 +69,6 @@ CREATE TABLE pseudolink.link_job (
     attempt_done        bigint           NOT NULL DEFAULT 0,
     updated_at          timestamptz      NOT NULL DEFAULT pg_catalog.now(),
     finished_at         timestamptz,
-    pid                 integer,
-    backend_start       timestamptz,
     remap_load_id       integer,
     CONSTRAINT link_job_pkey PRIMARY KEY (upload_id),
     CONSTRAINT link_job_upload_fkey FOREIGN KEY (upload_id) REFERENCES pseudolink.upload (upload_id),
@@ -118,8 +116,6 @@ COMMENT ON COLUMN pseudolink.link_job.attempt_started_at IS 'when the current at
 COMMENT ON COLUMN pseudolink.link_job.attempt_done IS 'records done when the current attempt started (for its rate)';
 COMMENT ON COLUMN pseudolink.link_job.updated_at IS 'when the last batch was committed';
 COMMENT ON COLUMN pseudolink.link_job.finished_at IS 'when the last record was done';
-COMMENT ON COLUMN pseudolink.link_job.pid IS 'backend process of the session that started or last resumed the run (every session linking it is in pseudolink.link_session)';
-COMMENT ON COLUMN pseudolink.link_job.backend_start IS 'start of that backend (a pid is reused)';
 COMMENT ON COLUMN pseudolink.link_job.remap_load_id IS 'the register load the unlinked records were last checked against by link_remap()';
 COMMENT ON CONSTRAINT link_job_pkey ON pseudolink.link_job IS 'an upload is linked by one run';
 COMMENT ON CONSTRAINT link_job_upload_fkey ON pseudolink.link_job IS 'of an upload';
@@ -522,7 +518,7 @@ BEGIN
         ELSE
             UPDATE pseudolink.link_job x
             SET attempts = x.attempts + 1, attempt_started_at = pg_catalog.clock_timestamp(),
-                attempt_done = x.done, pid = pg_catalog.pg_backend_pid(), backend_start = v_backend_start,
+                attempt_done = x.done,
                 batch_size = COALESCE(v_batch, x.batch_size), updated_at = pg_catalog.clock_timestamp()
             WHERE x.upload_id OPERATOR(pg_catalog.=) id
             RETURNING * INTO j;
@@ -601,10 +597,10 @@ BEGIN
     UPDATE pseudolink.upload x SET state = 'linking'
     WHERE x.upload_id OPERATOR(pg_catalog.=) id AND x.state OPERATOR(pg_catalog.=) 'closed';
     INSERT INTO pseudolink.link_job (upload_id, model, upper_weight, lower_weight, margin, batch_size, source,
-                                     registry, register_load_id, records, started_by, pid, backend_start)
+                                     registry, register_load_id, records, started_by)
     SELECT id, v_model, v_upper, v_lower, v_margin, v_batch, src.source, src.registry, v_load,
            (SELECT pg_catalog.count(*) FROM pseudolink.upload_record r WHERE r.upload_id OPERATOR(pg_catalog.=) id),
-           pseudolink.calling_role(), pg_catalog.pg_backend_pid(), v_backend_start
+           pseudolink.calling_role()
     RETURNING * INTO j;
     PERFORM pseudolink.link_session_join(id, v_backend_start);
     RETURN j;
@@ -826,7 +822,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = pg_catalog.format('Go on with CALL pseudolink.link(%s).', id);
     END IF;
-    UPDATE pseudolink.link_job x SET state = 'finished', finished_at = pg_catalog.clock_timestamp(), pid = NULL
+    UPDATE pseudolink.link_job x SET state = 'finished', finished_at = pg_catalog.clock_timestamp()
     WHERE x.upload_id OPERATOR(pg_catalog.=) id RETURNING * INTO j;
     DELETE FROM pseudolink.link_session s WHERE s.upload_id OPERATOR(pg_catalog.=) id;
     UPDATE pseudolink.upload x SET state = 'linked' WHERE x.upload_id OPERATOR(pg_catalog.=) id;
