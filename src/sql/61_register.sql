@@ -637,13 +637,18 @@ BEGIN
         GET DIAGNOSTICS n_periods = ROW_COUNT;
     ELSE
         -- Every period is new: the foreign key is checked by one join after
-        -- the insert, not by one lookup per row.
+        -- the insert, not by one lookup per row, and the primary key is
+        -- built once, sorted (on 3 M persons' 6.2 M periods the insert took
+        -- 15.2 s with the key and 7.7 s + 3.6 s for the build without).
         ALTER TABLE pseudolink.register_address DROP CONSTRAINT register_address_person_fkey;
+        ALTER TABLE pseudolink.register_address DROP CONSTRAINT register_address_pkey;
         INSERT INTO pseudolink.register_address (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
         SELECT o.pid, o.postcode, o.house_number, o.house_suffix, o.valid_from, o.valid_to
         FROM pg_temp.register_address_ok o
         ORDER BY o.pid, o.valid_from;
         GET DIAGNOSTICS n_periods = ROW_COUNT;
+        ALTER TABLE pseudolink.register_address ADD CONSTRAINT register_address_pkey PRIMARY KEY (person_id, valid_from);
+        COMMENT ON CONSTRAINT register_address_pkey ON pseudolink.register_address IS 'a person''s periods start on different days';
         ALTER TABLE pseudolink.register_address ADD CONSTRAINT register_address_person_fkey
             FOREIGN KEY (person_id) REFERENCES pseudolink.register_person (person_id);
         COMMENT ON CONSTRAINT register_address_person_fkey ON pseudolink.register_address IS
@@ -659,6 +664,11 @@ BEGIN
     v_rebuild := mode OPERATOR(pg_catalog.=) 'replace';
     IF v_rebuild THEN
         DROP INDEX pseudolink.register_keys_gin;
+        -- The primary key too: the rows arrive in birth date order, so
+        -- every person id would go to a random leaf of the btree.  One
+        -- sorted build afterwards took 1.5 s on 3 M key sets; keeping the
+        -- key during the insert made it 31 s instead of 20.
+        ALTER TABLE pseudolink.register_keys DROP CONSTRAINT register_keys_pkey;
         INSERT INTO pseudolink.register_keys (person_id, keys)
         SELECT p.person_id, pseudolink.blockkeys_agg(pseudolink.blocking_keys(model, r))
         FROM pseudolink.register_person p
@@ -667,6 +677,8 @@ BEGIN
         GROUP BY p.person_id
         ORDER BY p.birth_date, p.sex, p.person_id;
         GET DIAGNOSTICS n_keys = ROW_COUNT;
+        ALTER TABLE pseudolink.register_keys ADD CONSTRAINT register_keys_pkey PRIMARY KEY (person_id);
+        COMMENT ON CONSTRAINT register_keys_pkey ON pseudolink.register_keys IS 'one key set per person';
     ELSE
         CREATE TEMP TABLE register_changed ON COMMIT DROP AS
         SELECT o.pid FROM pg_temp.register_person_ok o
