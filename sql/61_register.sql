@@ -205,6 +205,13 @@ INSERT INTO register_address (person_id, house_suffix, valid_from) VALUES (101, 
 INSERT INTO register_address (person_id, postcode, valid_from) VALUES (101, '1234AB', '1950-03-07');
 \set VERBOSITY default
 
+-- The person id rule of the staging checks: digits with spaces around them,
+-- at most 18, not all zeros.
+SELECT v AS staged, register_person_id(v) AS person_id
+FROM unnest(ARRAY['42', '  0042  ', '123456789012345678', '1234567890123456789',
+                  '0', '000', '', '   ', '12a', '-5', '+5', '4 2', E'\t5', '999999999999999999']) AS v;
+SELECT register_person_id(NULL) IS NULL AS null_is_null;
+
 -- Every object is commented.
 SELECT c.relname FROM pg_class c
 WHERE c.relnamespace = 'pseudolink'::regnamespace AND c.relname LIKE 'register%'

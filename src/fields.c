@@ -291,6 +291,42 @@ pseudolink_house_suffix_problem(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(problem));
 }
 
+/*
+ * register_person_id(text) returns a staged person id as a bigint: 1 to 18
+ * digits with blanks (spaces) around them ignored, not all zeros; NULL
+ * otherwise.  In C because the load calls it once per staged person and once
+ * per staged address period: the same rule as string functions in SQL cost
+ * eight calls and as many copies of the text a row (3 M ids: 1.7 s in SQL,
+ * 0.13 s in C, of which 0.08 s is the scan).
+ */
+PG_FUNCTION_INFO_V1(pseudolink_register_person_id);
+Datum
+pseudolink_register_person_id(PG_FUNCTION_ARGS)
+{
+	text	   *in = PG_GETARG_TEXT_PP(0);
+	const char *s = VARDATA_ANY(in);
+	int			a = 0,
+				b = VARSIZE_ANY_EXHDR(in),
+				p;
+	int64		id = 0;
+
+	while (a < b && s[a] == ' ')
+		a++;
+	while (b > a && s[b - 1] == ' ')
+		b--;
+	if (b == a || b - a > 18)
+		PG_RETURN_NULL();
+	for (p = a; p < b; p++)
+	{
+		if (!IsDigit(s[p]))
+			PG_RETURN_NULL();
+		id = id * 10 + (s[p] - '0');
+	}
+	if (id == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(id);
+}
+
 /* variables_problem(text) returns why a text is not a JSON object, or NULL. */
 PG_FUNCTION_INFO_V1(pseudolink_variables_problem);
 Datum
