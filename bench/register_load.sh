@@ -42,7 +42,8 @@ secs() {
 }
 calc() { awk "BEGIN { printf \"${2:-%.1f}\", $1 }"; }
 q() { pl_psql -At -c "$1"; }
-mb() { q "SELECT round(pg_total_relation_size('$1') / 1048576.0)"; }
+# Of a partitioned table or index: the sum over its partitions.
+mb() { q "SELECT round(sum(pg_total_relation_size(relid)) / 1048576.0) FROM pg_partition_tree('$1')"; }
 
 CSV=$PL_TMP/csv
 mkdir -p "$CSV"

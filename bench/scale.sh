@@ -10,8 +10,9 @@
 #   records           the upload linked at every size, for the curve, by one
 #                     session (default 100000)
 #   national records  a second upload at the largest size (default 1000000; 0 for none)
-#   sessions          sessions that CALL link() on the national upload at once
-#                     (default: the number of cores)
+#   sessions          sessions that CALL register_build_keys() at once after
+#                     every load, and that CALL link() on the national upload
+#                     at once (default: the number of cores)
 # Writes bench/results/scale.md, rewritten after every size, so that an
 # interrupted run keeps the sizes it finished.
 #
@@ -86,14 +87,17 @@ write_results() {
         echo "itself. The machine is shared: other work ran at the same time."
         echo
         echo "Each size: \`synth_persons\` and \`synth_addresses\` written to CSV (not timed as load), COPYed"
-        echo "into the staging tables, \`register_load('nl')\` (checks, persons with root pseudonyms, address"
-        echo "periods, key sets of the six Dutch rules, GIN index, statistics); an upload of \`synth_extract\`"
-        echo "records COPYed and closed by a registry role; the link run (the curve's upload by one session, the"
-        echo "national upload by the sessions of the last argument, each CALLing link() at once). The"
-        echo "end-to-end column adds COPY, register_load, close_upload and link (not the COPY of the upload)."
+        echo "into the staging tables, \`register_load('nl', build_keys => false)\` (checks, persons with root"
+        echo "pseudonyms, address periods), then \`CALL register_build_keys()\` in $SESSIONS sessions at once (the key"
+        echo "sets of the six Dutch rules and the GIN index, one partition of register_keys at a time, and the"
+        echo "statistics; its key-set and GIN seconds are summed over the partitions, so over the sessions); an"
+        echo "upload of \`synth_extract\` records COPYed and closed by a registry role; the link run (the curve's"
+        echo "upload by one session, the national upload by $SESSIONS sessions, each CALLing link() at once). The"
+        echo "end-to-end column adds COPY, register_load, register_build_keys, close_upload and link (not the"
+        echo "COPY of the upload)."
         echo
-        echo "| register persons | address periods | COPY s | register_load s | of which key sets s | of which GIN s | load s per M persons | upload records | link sessions | close_upload s | link s | link µs per record | end to end s | peak memory GB | largest process GB |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        echo "| register persons | address periods | COPY s | register_load s | register_build_keys s | key sets s (summed) | GIN s (summed) | load s per M persons | upload records | link sessions | close_upload s | link s | link µs per record | end to end s | peak memory GB | largest process GB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         printf '%s\n' "${ROWS[@]}"
         echo
         echo "Link quality against the ground truth of the extracts (link_quality, link_report):"
@@ -128,6 +132,18 @@ prepare_link() {
     pl_psql -c "SELECT count(*) FROM pseudolink.link_default_model('nl')"
 }
 
+# The key sets of the register's partitions, by $1 sessions at once.
+build_keys() {
+    local i pids=()
+    for ((i = 0; i < $1; i++)); do
+        pl_psql -c "SET client_min_messages = warning" -c "CALL pseudolink.register_build_keys()" &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i"; done
+    [ -n "$(q "SELECT keys_built_at FROM pseudolink.register_load ORDER BY load_id DESC LIMIT 1")" ] \
+        || pl_die "the key sets were not built"
+}
+
 # The link run of one upload, by $2 sessions at once (each CALLs link(); the
 # first starts the run, the others join it).
 link_upload() {
@@ -154,14 +170,15 @@ for N in $SIZES; do
     sampler=$!
     t_copy=$(calc "$(secs pl_psql -c "\\copy pseudolink.register_person_staging (person_id, birth_date, sex) FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)") + $(secs pl_psql -c "\\copy pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to) FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)")")
     rm -f "$CSV/persons.csv" "$CSV/addresses.csv"
-    t_load=$(secs pl_psql -c "SELECT pseudolink.register_load('nl')")
+    t_load=$(secs pl_psql -c "SELECT pseudolink.register_load('nl', build_keys => false)")
+    t_build=$(secs build_keys "$SESSIONS")
     IFS='|' read -r periods t_keys t_index <<<"$(q "SELECT format('%s|%s|%s', register_periods, keys_seconds, index_seconds) FROM pseudolink.register_load WHERE load_id = 1")"
     prepare_link
     read -r acc t_close t_link quality <<<"$(upload_and_link PCI "$R" "$N" 1)"
     kill "$sampler"; wait "$sampler" 2>/dev/null || true
     read -r mem_peak rss_peak <"$PL_TMP/mem"
     QROWS+=("| $N | $acc | $quality |")
-    ROWS+=("| $N | $periods | $t_copy | $t_load | $t_keys | $t_index | $(calc "($t_copy + $t_load) * 1000000 / $N") | $acc | 1 | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
+    ROWS+=("| $N | $periods | $t_copy | $t_load | $t_build | $t_keys | $t_index | $(calc "($t_copy + $t_load + $t_build) * 1000000 / $N") | $acc | 1 | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_build + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
     write_results
 
     last=${SIZES##* }
@@ -173,7 +190,7 @@ for N in $SIZES; do
         kill "$sampler"; wait "$sampler" 2>/dev/null || true
         read -r mem_peak rss_peak <"$PL_TMP/mem"
         QROWS+=("| $N (national upload) | $acc | $quality |")
-        ROWS+=("| $N (same register) | | | | | | | $acc | $SESSIONS | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
+        ROWS+=("| $N (same register) | | | | | | | | $acc | $SESSIONS | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_build + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
         write_results
     fi
     dropdb "$PGDATABASE"

@@ -212,10 +212,111 @@ FROM unnest(ARRAY['42', '  0042  ', '123456789012345678', '1234567890123456789',
                   '0', '000', '', '   ', '12a', '-5', '+5', '4 2', E'\t5', '999999999999999999']) AS v;
 SELECT register_person_id(NULL) IS NULL AS null_is_null;
 
+-- Key sets built apart from the load: a replace load with build_keys =>
+-- false leaves the four partitions of register_keys empty and unbuilt;
+-- the link, the training of a model and a merge refuse to start until
+-- register_build_keys() has built them, one partition at a time, and the
+-- parent's indexes on theirs.  On 400 synthetic persons (the register above
+-- is put back afterwards).
+CREATE TEMP TABLE saved_person AS
+SELECT person_id::text, to_char(birth_date, 'DD-MM-YYYY') AS birth_date, coalesce(sex::text, '-1') AS sex
+FROM register_person;
+CREATE TEMP TABLE saved_address AS
+SELECT person_id::text, postcode, house_number::text, house_suffix, to_char(valid_from, 'YYYY-MM-DD') AS valid_from,
+       to_char(valid_to, 'YYYY-MM-DD') AS valid_to
+FROM register_address;
+INSERT INTO register_person_staging (person_id, birth_date, sex)
+SELECT person_id::text, to_char(birth_date, 'DD-MM-YYYY'), sex::text FROM synth_persons(5, 400);
+INSERT INTO register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
+SELECT person_id::text, postcode, house_number::text, house_suffix, to_char(valid_from, 'DD-MM-YYYY'),
+       to_char(valid_to, 'DD-MM-YYYY')
+FROM synth_addresses(5, 400);
+SELECT mode, persons_added, persons_removed, key_sets_built, keys_built_at IS NULL AS keys_pending
+FROM register_load('register_test', build_keys => false);
+SELECT part, load_id = (SELECT max(load_id) FROM register_load) AS this_load, built_at IS NULL AS pending, built_by, key_sets
+FROM register_keys_part ORDER BY part;
+SELECT count(*) AS key_sets FROM register_keys;
+SELECT count(*) AS indexes FROM pg_index
+WHERE indrelid IN (SELECT relid FROM pg_partition_tree('register_keys'));
+SELECT register_require_keys();
+INSERT INTO register_address_staging (person_id, postcode, valid_from) VALUES ('1', '1234AB', '2030-01-01');
+SELECT load_id FROM register_load('register_test', 'merge');
+SELECT load_id FROM register_load('register_test', 'merge', build_keys => false);
+SELECT load_id FROM register_load('register_test', build_keys => NULL);
+SELECT register_clear_staging();
+BEGIN;
+CALL register_build_keys();
+ROLLBACK;
+
+-- One partition built by hand (what a session does before it is
+-- interrupted), then the rest by the procedure.
+SELECT register_keys_build_part() AS built;
+SELECT register_require_keys();
+CALL register_build_keys();
+SELECT part, built_at IS NOT NULL AS built, built_by = session_user AS by_me, key_sets > 0 AS has_key_sets,
+       keys_seconds >= 0 AND index_seconds >= 0 AS timed
+FROM register_keys_part ORDER BY part;
+SELECT key_sets_built, keys_built_at >= finished_at AS built_after_load, keys_seconds > 0 AS timed
+FROM register_load ORDER BY load_id DESC LIMIT 1;
+SELECT register_require_keys();
+CALL register_build_keys();
+
+-- Every person in the partition its id hashes to, with the key set that one
+-- pass builds.
+SELECT tableoid::regclass AS part,
+       count(*) AS key_sets,
+       count(*) FILTER (WHERE satisfies_hash_partition('register_keys'::regclass, 4,
+                                                       substr(tableoid::regclass::text, 16)::int, person_id)) AS rightly_placed
+FROM register_keys GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS persons,
+       count(*) FILTER (WHERE k.keys::text = (SELECT blockkeys_agg(blocking_keys('register_test', r))::text
+                                             FROM register_address a RIGHT JOIN register_person p USING (person_id),
+                                                  LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
+                                             WHERE p.person_id = k.person_id)) AS keys_as_one_pass
+FROM register_keys k;
+-- The parent's indexes are valid, with the partitions' attached.
+SELECT p.relid::regclass AS index, p.parentrelid::regclass AS part_of, i.indisvalid
+FROM pg_partition_tree('register_keys_gin') p JOIN pg_index i ON i.indexrelid = p.relid
+UNION ALL
+SELECT p.relid::regclass, p.parentrelid::regclass, i.indisvalid
+FROM pg_partition_tree('register_keys_pkey') p JOIN pg_index i ON i.indexrelid = p.relid
+ORDER BY 1;
+-- The index finds what a scan of the key sets finds.
+CREATE TEMP TABLE probe_sample AS SELECT person_id, keys FROM register_keys ORDER BY person_id LIMIT 40;
+SET enable_seqscan = off;
+CREATE TEMP TABLE probe_index AS
+SELECT q.person_id AS q, c.person_id AS c FROM probe_sample q JOIN register_keys c ON c.keys @@ shares(q.keys, 2);
+RESET enable_seqscan;
+SET enable_bitmapscan = off;
+SET enable_indexscan = off;
+CREATE TEMP TABLE probe_scan AS
+SELECT q.person_id AS q, c.person_id AS c FROM probe_sample q JOIN register_keys c ON c.keys @@ shares(q.keys, 2);
+RESET enable_bitmapscan;
+RESET enable_indexscan;
+SELECT (SELECT count(*) FROM probe_index) > 40 AS pairs_found,
+       (SELECT count(*) FROM ((TABLE probe_index EXCEPT TABLE probe_scan)
+                              UNION ALL (TABLE probe_scan EXCEPT TABLE probe_index)) d) AS differing;
+
+-- A replace load over partitions half built: their indexes go, and the load
+-- builds everything in one pass.
+INSERT INTO register_person_staging (person_id, birth_date, sex)
+SELECT person_id::text, to_char(birth_date, 'DD-MM-YYYY'), sex::text FROM synth_persons(5, 400);
+SELECT key_sets_built FROM register_load('register_test', build_keys => false);
+SELECT register_keys_build_part() AS built;
+INSERT INTO register_person_staging (person_id, birth_date, sex) SELECT * FROM saved_person;
+INSERT INTO register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
+SELECT * FROM saved_address;
+SELECT persons_added, persons_removed, key_sets_built, keys_built_at IS NOT NULL AS keys_built
+FROM register_load('register_test');
+SELECT part, built_at IS NOT NULL AS built, key_sets FROM register_keys_part ORDER BY part;
+SELECT count(*) AS key_sets, count(DISTINCT tableoid) AS partitions FROM register_keys;
+SELECT count(*) AS valid_indexes FROM pg_index
+WHERE indrelid IN (SELECT relid FROM pg_partition_tree('register_keys')) AND indisvalid;
+
 -- Every object is commented.
 SELECT c.relname FROM pg_class c
 WHERE c.relnamespace = 'pseudolink'::regnamespace AND c.relname LIKE 'register%'
-  AND obj_description(c.oid, 'pg_class') IS NULL AND c.relkind IN ('r', 'v', 'i')
+  AND obj_description(c.oid, 'pg_class') IS NULL AND c.relkind IN ('r', 'v', 'i', 'p', 'I')
   AND c.relname NOT LIKE '%_pkey' AND c.relname NOT LIKE '%_key';
 SELECT p.oid::regprocedure FROM pg_proc p
 WHERE p.pronamespace = 'pseudolink'::regnamespace AND p.proname LIKE 'register%'

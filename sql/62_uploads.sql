@@ -228,7 +228,7 @@ SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
 WHERE oid IN ('upload'::regclass, 'upload_reject'::regclass, 'upload_record'::regclass) ORDER BY 1;
 SELECT p.proname, p.prosecdef, p.proconfig FROM pg_proc p
 WHERE p.pronamespace = 'pseudolink'::regnamespace AND p.prosecdef
-  AND (p.proname LIKE '%upload%' OR p.proname ~ '^register_(person_id|drop_temp|check_staging|check|model|load|clear_staging)$')
+  AND (p.proname LIKE '%upload%' OR p.proname ~ '^register_(person_id|drop_temp|check_staging|check|model|load|clear_staging|keys_build_part)$')
 ORDER BY 1;
 
 DROP ROLE regress_pci_service, regress_nhr_pci, regress_nhr_tavi;

@@ -48,18 +48,19 @@ SELECT dblink_exec(dump_conn('pseudolink_pipeline_src'), $setup$
     RESET ROLE;
 $setup$);
 
-DO $$
+CREATE FUNCTION dump_restore(src text, dst text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     bindir text := (SELECT setting FROM pg_config WHERE name = 'BINDIR');
     sock text := split_part(current_setting('unix_socket_directories'), ',', 1);
     cmd text;
 BEGIN
-    cmd := format('%s/pg_dump -h %s -p %s -U %s -Fc pseudolink_pipeline_src | %s/pg_restore -h %s -p %s -U %s --exit-on-error -d pseudolink_pipeline_dst',
-                  bindir, sock, current_setting('port'), current_user,
-                  bindir, sock, current_setting('port'), current_user);
+    cmd := format('%s/pg_dump -h %s -p %s -U %s -Fc %s | %s/pg_restore -h %s -p %s -U %s --exit-on-error -d %s',
+                  bindir, sock, current_setting('port'), current_user, src,
+                  bindir, sock, current_setting('port'), current_user, dst);
     EXECUTE format('COPY (SELECT 1 WHERE false) TO PROGRAM %L', cmd);
 END
 $$;
+SELECT dump_restore('pseudolink_pipeline_src', 'pseudolink_pipeline_dst');
 
 -- The same rows on both sides, table by table.
 CREATE FUNCTION dump_image(db text) RETURNS TABLE (what text, rows bigint, image text) LANGUAGE sql AS $$
@@ -70,6 +71,8 @@ CREATE FUNCTION dump_image(db text) RETURNS TABLE (what text, rows bigint, image
         SELECT 'register_address', count(*), md5(string_agg(t::text, ';' ORDER BY t.person_id, t.valid_from)) FROM register_address t
         UNION ALL
         SELECT 'register_keys', count(*), md5(string_agg(t::text, ';' ORDER BY t.person_id)) FROM register_keys t
+        UNION ALL
+        SELECT 'register_keys_part', count(*), md5(string_agg(t::text, ';' ORDER BY t.part)) FROM register_keys_part t
         UNION ALL
         SELECT 'register_load', count(*), md5(string_agg(t::text, ';' ORDER BY t.load_id)) FROM register_load t
         UNION ALL
@@ -133,8 +136,41 @@ SELECT * FROM dblink(dump_conn('pseudolink_pipeline_dst'), $q$
     SELECT load_id, mode, persons_added, register_persons FROM register_load('nl', 'merge')
 $q$) AS t(load_id integer, mode text, persons_added bigint, register_persons bigint);
 
+-- A dump taken while the key sets of a replace load wait for
+-- register_build_keys(): the restored database builds them, and they are
+-- those the source builds.
+SELECT dblink_exec(dump_conn(current_database()), 'DROP DATABASE IF EXISTS pseudolink_pipeline_pending');
+SELECT dblink_exec(dump_conn(current_database()), 'CREATE DATABASE pseudolink_pipeline_pending');
+SELECT dblink_exec(dump_conn('pseudolink_pipeline_src'), $q$
+    SET search_path = public, pseudolink;
+    SELECT register_clear_staging();
+    INSERT INTO register_person_staging (person_id, birth_date, sex)
+    SELECT person_id, to_char(birth_date, 'DD-MM-YYYY'), sex FROM synth_persons(7, 2000);
+    INSERT INTO register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
+    SELECT person_id, postcode, house_number, house_suffix, valid_from, valid_to FROM synth_addresses(7, 2000)
+$q$);
+SELECT * FROM dblink(dump_conn('pseudolink_pipeline_src'), $q$
+    SELECT load_id, key_sets_built, keys_built_at IS NULL AS keys_pending FROM pseudolink.register_load('nl', build_keys => false)
+$q$) AS t(load_id integer, key_sets_built bigint, keys_pending boolean);
+SELECT dump_restore('pseudolink_pipeline_src', 'pseudolink_pipeline_pending');
+SELECT * FROM dblink(dump_conn('pseudolink_pipeline_pending'), $q$
+    SELECT count(*) FILTER (WHERE built_at IS NULL) AS pending, (SELECT count(*) FROM pseudolink.register_keys) AS key_sets
+    FROM pseudolink.register_keys_part
+$q$) AS t(pending bigint, key_sets bigint);
+SELECT dblink_exec(dump_conn('pseudolink_pipeline_pending'), 'CALL pseudolink.register_build_keys()');
+SELECT dblink_exec(dump_conn('pseudolink_pipeline_src'), 'CALL pseudolink.register_build_keys()');
+SELECT s.what, s.rows, s.image = d.image AS built_equal
+FROM dump_image('pseudolink_pipeline_src') s JOIN dump_image('pseudolink_pipeline_pending') d USING (what)
+WHERE s.what IN ('register_keys', 'candidates')
+ORDER BY s.what;
+SELECT * FROM dblink(dump_conn('pseudolink_pipeline_pending'), $q$
+    SELECT count(*) FILTER (WHERE i.indisvalid), count(*) FROM pg_index i
+    WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('pseudolink.register_keys'))
+$q$) AS t(valid_indexes bigint, indexes bigint);
+
 SELECT dblink_exec(dump_conn(current_database()), 'DROP DATABASE pseudolink_pipeline_src');
 SELECT dblink_exec(dump_conn(current_database()), 'DROP DATABASE pseudolink_pipeline_dst');
+SELECT dblink_exec(dump_conn(current_database()), 'DROP DATABASE pseudolink_pipeline_pending');
 DROP ROLE regress_dump_pci;
-DROP FUNCTION dump_image(text), dump_conn(text);
+DROP FUNCTION dump_image(text), dump_restore(text, text), dump_conn(text);
 DROP EXTENSION dblink;

@@ -2,7 +2,7 @@
 -- reads it; only register_load() writes it; the admin sees that loads
 -- happened; nobody else sees anything.  And the properties of every object.
 BEGIN;
-SELECT plan(48);
+SELECT plan(60);
 
 CREATE ROLE tap_admin LOGIN IN ROLE pseudolink_admin;
 CREATE ROLE tap_steward LOGIN IN ROLE pseudolink_steward;
@@ -106,12 +106,54 @@ SELECT throws_ok(format($$SELECT run_as(%L, 'INSERT INTO pseudolink.register_per
 SELECT throws_ok(format($$SELECT run_as(%L, 'SELECT pseudolink.register_load()')$$, r),
                  '42501', NULL, r || ' cannot load the register') FROM others;
 
+-- Key sets built apart from the load: the steward's load leaves them, the
+-- steward builds them one partition at a time (what CALL
+-- pseudolink.register_build_keys() does, committing each); nobody writes the
+-- partitions' log by hand, nobody else builds.
+SELECT lives_ok($$ SELECT run_as('tap_steward', $s$
+    INSERT INTO pseudolink.register_person_staging (person_id, birth_date, sex)
+    SELECT person_id, to_char(birth_date, 'DD-MM-YYYY'), sex FROM pseudolink.synth_persons(11, 3000);
+    INSERT INTO pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix,
+                                                     valid_from, valid_to)
+    SELECT person_id, postcode, house_number, house_suffix, valid_from, valid_to
+    FROM pseudolink.synth_addresses(11, 3000)
+$s$) $$, 'the steward stages the register again');
+SELECT is(query_as('tap_steward', $q$
+    SELECT key_sets_built, keys_built_at IS NULL FROM pseudolink.register_load('tap_register', build_keys => false)$q$),
+    ARRAY['(0,t)'], 'the steward loads the register with the key sets left to build');
+SELECT throws_ok($$ SELECT run_as('tap_steward', 'UPDATE pseudolink.register_keys_part SET built_at = now()') $$,
+    '42501', NULL, 'the steward cannot mark partitions built');
+SELECT throws_ok($$ SELECT run_as('tap_steward', 'SELECT pseudolink.register_keys_fill(''tap_register'', 0)') $$,
+    '42501', NULL, 'the steward cannot call the internal key-set steps');
+SELECT throws_ok($$ SELECT run_as('tap_steward', 'SELECT pseudolink.register_keys_drop_indexes()') $$,
+    '42501', NULL, 'the steward cannot drop the key sets'' indexes');
+SELECT throws_ok($$ SELECT run_as('tap_steward', 'SELECT * FROM pseudolink.register_keys_p0') $$,
+    '42501', NULL, 'the steward reads the key sets through register_keys only');
+SELECT throws_ok($$ SELECT run_as('tap_admin', 'SELECT pseudolink.register_keys_build_part()') $$,
+    '42501', NULL, 'the admin cannot build key sets');
+SELECT throws_ok(format($$SELECT run_as(%L, 'CALL pseudolink.register_build_keys()')$$, r),
+                 '42501', NULL, r || ' cannot build key sets') FROM others WHERE r = 'tap_outsider';
+SELECT is(query_as('tap_admin', $$SELECT count(*) FILTER (WHERE built_at IS NULL) FROM pseudolink.register_keys_part$$),
+          ARRAY['(4)'], 'the admin sees the four partitions waiting');
+SELECT is(query_as('tap_steward', $q$
+    SELECT array_agg(pseudolink.register_keys_build_part() ORDER BY g) FROM generate_series(1, 5) g$q$),
+    ARRAY['("{0,1,2,3,NULL}")'], 'the steward builds the four partitions, one at a time');
+SELECT is(query_as('tap_steward', $q$
+    SELECT key_sets_built, keys_built_at IS NOT NULL,
+           (SELECT count(*) FROM pseudolink.register_keys k JOIN pseudolink.register_person p USING (person_id))
+    FROM pseudolink.register_load ORDER BY load_id DESC LIMIT 1$q$),
+    ARRAY['(3000,t,3000)'], 'the load''s key sets are built, one per person');
+SELECT is(query_as('tap_steward', $q$
+    SELECT count(*) FROM pg_index WHERE indisvalid
+       AND indrelid IN (SELECT relid FROM pg_partition_tree('pseudolink.register_keys'))$q$),
+    ARRAY['(10)'], 'the parent''s and the four partitions'' primary keys and GIN indexes are valid');
+
 -- Properties of every object of this part.
 CREATE TEMP TABLE own_functions AS
 SELECT p.oid, p.proname, p.prosecdef, p.proconfig, p.provolatile FROM pg_proc p
 WHERE p.pronamespace = 'pseudolink'::regnamespace
-  AND p.proname ~ '^(register_(person_id|drop_temp|check_staging|check|model|load|clear_staging)$|parse_date|parse_house|date_problem|house_number_problem|house_suffix_problem|variables_problem)';
-SELECT is((SELECT count(*)::int FROM own_functions), 14, 'the 14 functions of this part are found');
+  AND p.proname ~ '^(register_(person_id|drop_temp|check_staging|check|model|load|clear_staging|require_keys|build_keys|keys_[a-z_]+)$|parse_date|parse_house|date_problem|house_number_problem|house_suffix_problem|variables_problem)';
+SELECT is((SELECT count(*)::int FROM own_functions), 22, 'the 22 functions and procedures of this part are found');
 SELECT is((SELECT array_agg(oid::regprocedure::text ORDER BY 1) FROM own_functions
            WHERE obj_description(oid, 'pg_proc') IS NULL), NULL, 'every function has a comment');
 SELECT is((SELECT array_agg(oid::regprocedure::text ORDER BY 1) FROM own_functions

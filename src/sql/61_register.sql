@@ -126,20 +126,75 @@ COMMENT ON CONSTRAINT register_address_suffix_needs_number ON pseudolink.registe
 -- order (neighbouring candidates share pages, doc/blocking.md).  Derived
 -- data, rebuilt by every load; no foreign key, since register_load() is its
 -- only writer and checks every key in one pass instead of one per row.
+--
+-- Hash-partitioned by person so that a replace load can build the key sets
+-- and their GIN indexes in several sessions at once, one partition each
+-- (register_build_keys): PostgreSQL 15 builds a GIN index in one process,
+-- and the build is the largest step of a national load.  Four partitions:
+-- two cores get two each, and every link probe reads four small indexes
+-- instead of one large one (doc/national-scale.md measures both).
 CREATE TABLE pseudolink.register_keys (
     person_id bigint               NOT NULL,
     keys      pseudolink.blockkeys NOT NULL,
     CONSTRAINT register_keys_pkey PRIMARY KEY (person_id)
-);
+) PARTITION BY HASH (person_id);
 CREATE INDEX register_keys_gin ON pseudolink.register_keys USING gin (keys);
 COMMENT ON TABLE pseudolink.register_keys IS
-    'blocking key set of every register person (target side) under the model of the last load; the link run searches register_keys_gin';
+    'blocking key set of every register person (target side) under the model of the last load, in four hash partitions; the link run searches register_keys_gin';
 COMMENT ON COLUMN pseudolink.register_keys.person_id IS 'register person';
 COMMENT ON COLUMN pseudolink.register_keys.keys IS
     'union of blocking_keys(model, ...) over the person''s address periods (the person alone when there are none)';
 COMMENT ON CONSTRAINT register_keys_pkey ON pseudolink.register_keys IS 'one key set per person';
 COMMENT ON INDEX pseudolink.register_keys_gin IS
     'GIN index (blockkeys_ops): the register persons sharing keys with a record';
+
+DO $$
+BEGIN
+    FOR part IN 0..3 LOOP
+        EXECUTE format('CREATE TABLE pseudolink.register_keys_p%s PARTITION OF pseudolink.register_keys '
+                       'FOR VALUES WITH (MODULUS 4, REMAINDER %s)', part, part);
+        EXECUTE format('ALTER INDEX pseudolink.register_keys_p%s_keys_idx RENAME TO register_keys_p%s_gin', part, part);
+        EXECUTE format('COMMENT ON TABLE pseudolink.register_keys_p%s IS %L', part,
+                       format('partition %s of register_keys (a hash of the person id, modulus 4)', part));
+        EXECUTE format('COMMENT ON INDEX pseudolink.register_keys_p%s_gin IS %L', part,
+                       format('GIN index of partition %s (part of register_keys_gin)', part));
+        EXECUTE format('COMMENT ON CONSTRAINT register_keys_p%s_pkey ON pseudolink.register_keys_p%s IS %L',
+                       part, part, 'one key set per person (part of register_keys_pkey)');
+        PERFORM pg_catalog.pg_extension_config_dump(format('pseudolink.register_keys_p%s', part)::regclass, '');
+    END LOOP;
+END
+$$;
+
+-- Which partitions of register_keys the last load has built (one row per
+-- partition, written by every load).  A replace load with build_keys =>
+-- false leaves them all unbuilt; every register_build_keys() session claims
+-- one at a time (a row lock, held while it builds, so that a session that
+-- dies gives its partition back; 61_register_keys.sql).
+CREATE TABLE pseudolink.register_keys_part (
+    part          integer     NOT NULL,
+    load_id       integer     NOT NULL,
+    built_at      timestamptz,
+    built_by      name,
+    key_sets      bigint,
+    keys_seconds  numeric,
+    index_seconds numeric,
+    CONSTRAINT register_keys_part_pkey PRIMARY KEY (part),
+    CONSTRAINT register_keys_part_valid CHECK (part BETWEEN 0 AND 3)
+);
+COMMENT ON TABLE pseudolink.register_keys_part IS
+    'the four partitions of register_keys: whether the key sets of the last load are built in each, when, by whom and how long it took';
+COMMENT ON COLUMN pseudolink.register_keys_part.part IS 'partition number (register_keys_p0 to register_keys_p3)';
+COMMENT ON COLUMN pseudolink.register_keys_part.load_id IS 'the register load whose key sets the partition holds or waits for';
+COMMENT ON COLUMN pseudolink.register_keys_part.built_at IS 'when its key sets and indexes were built; NULL while they are not';
+COMMENT ON COLUMN pseudolink.register_keys_part.built_by IS 'session user that built them';
+COMMENT ON COLUMN pseudolink.register_keys_part.key_sets IS
+    'key sets in the partition, as built by register_build_keys(); NULL when register_load() built every partition in one pass';
+COMMENT ON COLUMN pseudolink.register_keys_part.keys_seconds IS
+    'seconds register_build_keys() spent on its key sets and primary key (NULL when register_load() built them)';
+COMMENT ON COLUMN pseudolink.register_keys_part.index_seconds IS
+    'seconds register_build_keys() spent on its GIN index (NULL when register_load() built it)';
+COMMENT ON CONSTRAINT register_keys_part_pkey ON pseudolink.register_keys_part IS 'one row per partition';
+COMMENT ON CONSTRAINT register_keys_part_valid ON pseudolink.register_keys_part IS 'the four partitions';
 
 -- Loads and rejects ------------------------------------------------------
 
@@ -167,6 +222,7 @@ CREATE TABLE pseudolink.register_load (
     periods_seconds  numeric     NOT NULL,
     keys_seconds     numeric     NOT NULL,
     index_seconds    numeric     NOT NULL,
+    keys_built_at    timestamptz,
     CONSTRAINT register_load_pkey PRIMARY KEY (load_id),
     CONSTRAINT register_load_mode_valid CHECK (mode IN ('replace', 'merge')),
     CONSTRAINT register_load_persons_add_up CHECK (persons_rejected <= persons_staged
@@ -190,14 +246,18 @@ COMMENT ON COLUMN pseudolink.register_load.persons_removed IS 'persons removed (
 COMMENT ON COLUMN pseudolink.register_load.periods_staged IS 'address rows staged';
 COMMENT ON COLUMN pseudolink.register_load.periods_rejected IS 'address rows rejected (see register_reject)';
 COMMENT ON COLUMN pseudolink.register_load.periods_loaded IS 'address periods written';
-COMMENT ON COLUMN pseudolink.register_load.key_sets_built IS 'key sets (re)built';
+COMMENT ON COLUMN pseudolink.register_load.key_sets_built IS 'key sets (re)built (0 until register_build_keys() has built them)';
 COMMENT ON COLUMN pseudolink.register_load.register_persons IS 'persons in the register after the load';
 COMMENT ON COLUMN pseudolink.register_load.register_periods IS 'address periods in the register after the load';
 COMMENT ON COLUMN pseudolink.register_load.check_seconds IS 'seconds spent checking the staged rows';
 COMMENT ON COLUMN pseudolink.register_load.persons_seconds IS 'seconds spent writing persons and their root pseudonyms';
 COMMENT ON COLUMN pseudolink.register_load.periods_seconds IS 'seconds spent writing address periods';
-COMMENT ON COLUMN pseudolink.register_load.keys_seconds IS 'seconds spent building key sets';
-COMMENT ON COLUMN pseudolink.register_load.index_seconds IS 'seconds spent (re)building the GIN index and the statistics';
+COMMENT ON COLUMN pseudolink.register_load.keys_seconds IS
+    'seconds spent building key sets and their primary key (by register_build_keys(): summed over the partitions, which sessions build at once)';
+COMMENT ON COLUMN pseudolink.register_load.index_seconds IS
+    'seconds spent (re)building the GIN index and the statistics (by register_build_keys(): summed over the partitions)';
+COMMENT ON COLUMN pseudolink.register_load.keys_built_at IS
+    'when the key sets were built; NULL while a replace load with build_keys => false waits for register_build_keys()';
 COMMENT ON CONSTRAINT register_load_pkey ON pseudolink.register_load IS 'load numbers are unique';
 COMMENT ON CONSTRAINT register_load_mode_valid ON pseudolink.register_load IS 'the two load modes';
 COMMENT ON CONSTRAINT register_load_persons_add_up ON pseudolink.register_load IS
@@ -228,11 +288,15 @@ COMMENT ON CONSTRAINT register_reject_pkey ON pseudolink.register_reject IS 'one
 COMMENT ON CONSTRAINT register_reject_load_fkey ON pseudolink.register_reject IS 'a reject belongs to a load';
 COMMENT ON CONSTRAINT register_reject_source_valid ON pseudolink.register_reject IS 'the two staging tables';
 
+ALTER TABLE pseudolink.register_keys_part ADD CONSTRAINT register_keys_part_load_fkey
+    FOREIGN KEY (load_id) REFERENCES pseudolink.register_load (load_id);
+COMMENT ON CONSTRAINT register_keys_part_load_fkey ON pseudolink.register_keys_part IS 'a partition holds the key sets of a load';
+
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_person_staging', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_address_staging', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_person', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_address', '');
-SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_keys', '');
+SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_keys_part', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_load', '');
 SELECT pg_catalog.pg_extension_config_dump('pseudolink.register_reject', '');
 -- The identity sequences too, so that a restored database goes on numbering
@@ -477,7 +541,8 @@ COMMENT ON FUNCTION pseudolink.register_model() IS
 CREATE FUNCTION pseudolink.register_load(
     model text DEFAULT 'nl',
     mode text DEFAULT 'replace',
-    max_rejects bigint DEFAULT 0)
+    max_rejects bigint DEFAULT 0,
+    build_keys boolean DEFAULT true)
 RETURNS pseudolink.register_load
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -507,7 +572,7 @@ DECLARE
     v_previous text;
     v_rebuild boolean;
     v_empty boolean;
-    v_mwm text;
+    s_part record;
     result pseudolink.register_load;
 BEGIN
     IF model IS NULL OR NOT EXISTS (SELECT FROM pseudolink.blocking_rule r
@@ -525,6 +590,19 @@ BEGIN
         RAISE EXCEPTION 'max_rejects must be zero or more'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF build_keys IS NULL THEN
+        RAISE EXCEPTION 'build_keys must be true or false'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF mode OPERATOR(pg_catalog.=) 'merge' THEN
+        IF NOT build_keys THEN
+            RAISE EXCEPTION 'a merge load builds the key sets of the changed persons itself'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'build_keys => false is for replace loads, whose key sets register_build_keys() builds in several sessions.';
+        END IF;
+        -- The changed persons' key sets go into an index that is not there yet.
+        PERFORM pseudolink.register_require_keys();
+    END IF;
     v_previous := pseudolink.register_model();
     IF mode OPERATOR(pg_catalog.=) 'merge' AND v_previous IS NOT NULL
        AND v_previous OPERATOR(pg_catalog.<>) model THEN
@@ -539,8 +617,10 @@ BEGIN
     -- of the register go on during a merge; a replace truncates the periods
     -- and key sets, and so locks readers out until it commits.
     LOCK TABLE pseudolink.register_person_staging, pseudolink.register_address_staging IN EXCLUSIVE MODE;
-    LOCK TABLE pseudolink.register_person, pseudolink.register_address, pseudolink.register_keys
-        IN EXCLUSIVE MODE;
+    -- register_keys_part before register_keys: a register_build_keys()
+    -- session that has claimed a partition finishes it first.
+    LOCK TABLE pseudolink.register_person, pseudolink.register_address, pseudolink.register_keys_part,
+        pseudolink.register_keys IN EXCLUSIVE MODE;
 
 
     SELECT pg_catalog.count(*) INTO n_person_staged FROM pseudolink.register_person_staging;
@@ -648,29 +728,30 @@ BEGIN
     END IF;
     s_periods := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
 
-    -- Key sets, in birth date order.  A replace rebuilds the index after
-    -- the insert: one sorted build is far cheaper than millions of inserts.
+    -- Key sets.  A replace builds every index after the inserts: one sorted
+    -- build is far cheaper than millions of inserts.
     t := pg_catalog.clock_timestamp();
     -- The key sets join persons and periods: plan it with their statistics.
     ANALYZE pseudolink.register_person, pseudolink.register_address;
     v_rebuild := mode OPERATOR(pg_catalog.=) 'replace';
+    s_index := 0;
     IF v_rebuild THEN
-        DROP INDEX pseudolink.register_keys_gin;
-        -- The primary key too: the rows arrive in birth date order, so
-        -- every person id would go to a random leaf of the btree.  One
-        -- sorted build afterwards took 1.5 s on 3 M key sets; keeping the
-        -- key during the insert made it 31 s instead of 20.
-        ALTER TABLE pseudolink.register_keys DROP CONSTRAINT register_keys_pkey;
-        INSERT INTO pseudolink.register_keys (person_id, keys)
-        SELECT p.person_id, pseudolink.blockkeys_agg(pseudolink.blocking_keys(model, r))
-        FROM pseudolink.register_person p
-             LEFT JOIN pseudolink.register_address a ON a.person_id OPERATOR(pg_catalog.=) p.person_id,
-             LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
-        GROUP BY p.person_id
-        ORDER BY p.birth_date, p.sex, p.person_id;
-        GET DIAGNOSTICS n_keys = ROW_COUNT;
-        ALTER TABLE pseudolink.register_keys ADD CONSTRAINT register_keys_pkey PRIMARY KEY (person_id);
-        COMMENT ON CONSTRAINT register_keys_pkey ON pseudolink.register_keys IS 'one key set per person';
+        PERFORM pseudolink.register_keys_drop_indexes();
+        IF build_keys THEN
+            -- All partitions in one pass over persons and periods; then
+            -- each partition's indexes, and the parent's on theirs.
+            n_keys := pseudolink.register_keys_fill(model, NULL);
+            -- s_keys: the key sets and their primary keys, not the GIN builds.
+            FOR part IN 0..3 LOOP
+                SELECT * INTO s_part FROM pseudolink.register_keys_index_part(part);
+                t := t OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => s_part.index_seconds);
+                s_index := s_index OPERATOR(pg_catalog.+) s_part.index_seconds;
+            END LOOP;
+            s_keys := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
+            s_index := s_index OPERATOR(pg_catalog.+) pseudolink.register_keys_attach();
+        ELSE
+            s_keys := 0;
+        END IF;
     ELSE
         CREATE TEMP TABLE register_changed ON COMMIT DROP AS
         SELECT o.pid FROM pg_temp.register_person_ok o
@@ -687,42 +768,40 @@ BEGIN
         GROUP BY p.person_id
         ORDER BY p.birth_date, p.sex, p.person_id;
         GET DIAGNOSTICS n_keys = ROW_COUNT;
+        s_keys := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
+        t := pg_catalog.clock_timestamp();
+        ANALYZE pseudolink.register_keys;
+        s_index := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
     END IF;
-    s_keys := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
-
-    t := pg_catalog.clock_timestamp();
-    IF v_rebuild THEN
-        -- The GIN build collects entries in a red-black tree of at most
-        -- maintenance_work_mem before writing them out.  The register's keys
-        -- are nearly all distinct, so a large tree is one cache miss after
-        -- another: on 3 M persons' key sets the build took 55 s with 16MB or
-        -- 64MB and 70 s with 512MB (80 s with 1MB, which writes out too
-        -- often).  64MB for the build, whatever the setting; the sorts
-        -- before and after keep theirs.
-        v_mwm := pg_catalog.current_setting('maintenance_work_mem');
-        PERFORM pg_catalog.set_config('maintenance_work_mem', '64MB', true);
-        CREATE INDEX register_keys_gin ON pseudolink.register_keys USING gin (keys);
-        PERFORM pg_catalog.set_config('maintenance_work_mem', v_mwm, true);
-        COMMENT ON INDEX pseudolink.register_keys_gin IS
-            'GIN index (blockkeys_ops): the register persons sharing keys with a record';
-    END IF;
-    ANALYZE pseudolink.register_keys;
-    s_index := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
 
     INSERT INTO pseudolink.register_load (
         mode, model, key_version, started_at, finished_at,
         persons_staged, persons_rejected, persons_added, persons_changed, persons_removed,
         periods_staged, periods_rejected, periods_loaded, key_sets_built,
         register_persons, register_periods,
-        check_seconds, persons_seconds, periods_seconds, keys_seconds, index_seconds)
+        check_seconds, persons_seconds, periods_seconds, keys_seconds, index_seconds, keys_built_at)
     VALUES (mode, model, v_version, t_start, pg_catalog.clock_timestamp(),
             n_person_staged, n_person_rejected, n_added, n_changed, n_removed,
             n_address_staged, n_address_rejected, n_periods, n_keys,
             (SELECT pg_catalog.count(*) FROM pseudolink.register_person),
             (SELECT pg_catalog.count(*) FROM pseudolink.register_address),
             pg_catalog.round(s_check, 3), pg_catalog.round(s_persons, 3), pg_catalog.round(s_periods, 3),
-            pg_catalog.round(s_keys, 3), pg_catalog.round(s_index, 3))
+            pg_catalog.round(s_keys, 3), pg_catalog.round(s_index, 3),
+            CASE WHEN build_keys THEN pg_catalog.clock_timestamp() END)
     RETURNING * INTO result;
+    IF v_rebuild THEN
+        -- Which load the partitions hold: built, or waiting for
+        -- register_build_keys().
+        INSERT INTO pseudolink.register_keys_part AS k (part, load_id, built_at, built_by)
+        SELECT g, result.load_id, CASE WHEN build_keys THEN result.keys_built_at END,
+               CASE WHEN build_keys THEN session_user END
+        FROM pg_catalog.generate_series(0, 3) g
+        ON CONFLICT ON CONSTRAINT register_keys_part_pkey DO UPDATE
+        SET load_id = EXCLUDED.load_id, built_at = EXCLUDED.built_at, built_by = EXCLUDED.built_by,
+            key_sets = NULL, keys_seconds = NULL, index_seconds = NULL;
+    ELSE
+        UPDATE pseudolink.register_keys_part k SET load_id = result.load_id;
+    END IF;
 
     INSERT INTO pseudolink.register_reject (load_id, source, row_no, person_id, field, reason)
     SELECT result.load_id, p.source, p.row_no, p.person_id, p.field, p.reason
@@ -733,11 +812,11 @@ BEGIN
     RETURN result;
 END
 $fn$;
-COMMENT ON FUNCTION pseudolink.register_load(text, text, bigint) IS
+COMMENT ON FUNCTION pseudolink.register_load(text, text, bigint, boolean) IS
     'checks the staged register rows, records bad ones in register_reject (an error when more than max_rejects), '
     'writes persons with their root pseudonyms and address periods (replace: the staging holds the whole register; '
-    'merge: changes), builds the key sets under the blocking model and the GIN index, empties the staging tables; '
-    'returns the load''s register_load row';
+    'merge: changes), builds the key sets under the blocking model and the GIN index (replace with build_keys => false: '
+    'leaves them to register_build_keys()), empties the staging tables; returns the load''s register_load row';
 
 -- Empties the staging tables and restarts their row numbers (after a
 -- failed COPY, say).
@@ -773,9 +852,9 @@ GRANT SELECT ON TABLE pseudolink.register_person, pseudolink.register_address, p
 GRANT SELECT ON TABLE pseudolink.register_load TO pseudolink_admin;
 
 REVOKE ALL ON FUNCTION pseudolink.register_person_id(text), pseudolink.register_drop_temp(), pseudolink.register_check_staging(text), pseudolink.register_check(text),
-    pseudolink.register_model(), pseudolink.register_load(text, text, bigint),
+    pseudolink.register_model(), pseudolink.register_load(text, text, bigint, boolean),
     pseudolink.register_clear_staging()
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pseudolink.register_check(text), pseudolink.register_model(),
-    pseudolink.register_load(text, text, bigint), pseudolink.register_clear_staging()
+    pseudolink.register_load(text, text, bigint, boolean), pseudolink.register_clear_staging()
 TO pseudolink_steward;

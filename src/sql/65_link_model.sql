@@ -446,6 +446,8 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Load the register with pseudolink.register_load() first.';
     END IF;
+    -- Training pairs come from register_keys.
+    PERFORM pseudolink.register_require_keys();
     SELECT r.rule_id INTO rule_date FROM pseudolink.blocking_rule r
     WHERE r.model OPERATOR(pg_catalog.=) v_blocking AND r.name OPERATOR(pg_catalog.=) 'birth_date_sex' AND r.enabled;
     SELECT r.rule_id INTO rule_postcode FROM pseudolink.blocking_rule r

@@ -562,6 +562,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Load the register with pseudolink.register_load() first.';
     END IF;
+    PERFORM pseudolink.register_require_keys();
     SELECT pg_catalog.max(l.load_id) INTO v_load FROM pseudolink.register_load l;
     IF NOT EXISTS (SELECT FROM pseudolink.fs_model f WHERE f.model OPERATOR(pg_catalog.=) v_model) THEN
         IF v_model OPERATOR(pg_catalog.<>) 'nl' THEN
