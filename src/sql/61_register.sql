@@ -338,6 +338,27 @@ $fn$;
 COMMENT ON FUNCTION pseudolink.register_drop_temp() IS
     'internal: drops the temporary tables of an earlier register check in this transaction';
 
+-- Sorting and hashing millions of rows: at least 256MB of work_mem and
+-- 512MB of maintenance_work_mem for the rest of the transaction (a larger
+-- setting is kept).  For the load and for every register_build_keys()
+-- session.
+CREATE FUNCTION pseudolink.register_raise_memory()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < pg_catalog.pg_size_bytes('256MB') THEN
+        PERFORM pg_catalog.set_config('work_mem', '256MB', true);
+    END IF;
+    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) < pg_catalog.pg_size_bytes('512MB') THEN
+        PERFORM pg_catalog.set_config('maintenance_work_mem', '512MB', true);
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION pseudolink.register_raise_memory() IS
+    'internal: raises work_mem to 256MB and maintenance_work_mem to 512MB for the rest of the transaction when they are lower';
+
 -- Builds, in temporary tables of this transaction, the accepted persons
 -- (pg_temp.register_person_ok), the accepted periods
 -- (pg_temp.register_address_ok) and every problem found
@@ -358,14 +379,7 @@ BEGIN
                   DETAIL = 'The mode is replace (the staging tables hold the whole register) or merge (they hold changes).';
     END IF;
     PERFORM pseudolink.register_drop_temp();
-    -- Sorting and hashing millions of rows: at least this much memory (for
-    -- the rest of the transaction; a larger setting is kept).
-    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < pg_catalog.pg_size_bytes('256MB') THEN
-        PERFORM pg_catalog.set_config('work_mem', '256MB', true);
-    END IF;
-    IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) < pg_catalog.pg_size_bytes('512MB') THEN
-        PERFORM pg_catalog.set_config('maintenance_work_mem', '512MB', true);
-    END IF;
+    PERFORM pseudolink.register_raise_memory();
     -- Fresh statistics of what was just copied: the planner then scans the
     -- staging tables with parallel workers.
     ANALYZE pseudolink.register_person_staging, pseudolink.register_address_staging;
@@ -851,7 +865,7 @@ GRANT SELECT ON TABLE pseudolink.register_person, pseudolink.register_address, p
 -- The admin sees that loads happened, and their counts, not the register.
 GRANT SELECT ON TABLE pseudolink.register_load TO pseudolink_admin;
 
-REVOKE ALL ON FUNCTION pseudolink.register_person_id(text), pseudolink.register_drop_temp(), pseudolink.register_check_staging(text), pseudolink.register_check(text),
+REVOKE ALL ON FUNCTION pseudolink.register_person_id(text), pseudolink.register_drop_temp(), pseudolink.register_raise_memory(), pseudolink.register_check_staging(text), pseudolink.register_check(text),
     pseudolink.register_model(), pseudolink.register_load(text, text, bigint, boolean),
     pseudolink.register_clear_staging()
 FROM PUBLIC;

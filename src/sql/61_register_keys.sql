@@ -202,6 +202,9 @@ BEGIN
     -- A replace load that starts meanwhile waits for this build (it locks
     -- the parent first, then the partitions).
     LOCK TABLE ONLY pseudolink.register_keys IN ROW EXCLUSIVE MODE;
+    -- The memory of the load: with the default work_mem the key sets' join,
+    -- aggregate and sort spill to disk.
+    PERFORM pseudolink.register_raise_memory();
     SELECT l.model INTO v_model FROM pseudolink.register_load l WHERE l.load_id OPERATOR(pg_catalog.=) v_load;
 
     t := pg_catalog.clock_timestamp();
