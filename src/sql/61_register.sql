@@ -131,35 +131,28 @@ COMMENT ON CONSTRAINT register_address_suffix_needs_number ON pseudolink.registe
 -- and their GIN indexes in several sessions at once, one partition each
 -- (register_build_keys): PostgreSQL 15 builds a GIN index in one process,
 -- and the build is the largest step of a national load.  Four partitions:
--- two cores get two each, and every link probe reads four small indexes
--- instead of one large one (doc/national-scale.md measures both).
+-- two cores get two each; every link probe then searches four indexes
+-- instead of one, which costs (doc/national-scale.md measures both).
+-- Its indexes (register_keys_pkey, register_keys_gin, and those of the
+-- partitions they are made of) are built the way every load builds them,
+-- at the end of 61_register_keys.sql.
 CREATE TABLE pseudolink.register_keys (
     person_id bigint               NOT NULL,
-    keys      pseudolink.blockkeys NOT NULL,
-    CONSTRAINT register_keys_pkey PRIMARY KEY (person_id)
+    keys      pseudolink.blockkeys NOT NULL
 ) PARTITION BY HASH (person_id);
-CREATE INDEX register_keys_gin ON pseudolink.register_keys USING gin (keys);
 COMMENT ON TABLE pseudolink.register_keys IS
     'blocking key set of every register person (target side) under the model of the last load, in four hash partitions; the link run searches register_keys_gin';
 COMMENT ON COLUMN pseudolink.register_keys.person_id IS 'register person';
 COMMENT ON COLUMN pseudolink.register_keys.keys IS
     'union of blocking_keys(model, ...) over the person''s address periods (the person alone when there are none)';
-COMMENT ON CONSTRAINT register_keys_pkey ON pseudolink.register_keys IS 'one key set per person';
-COMMENT ON INDEX pseudolink.register_keys_gin IS
-    'GIN index (blockkeys_ops): the register persons sharing keys with a record';
 
 DO $$
 BEGIN
     FOR part IN 0..3 LOOP
         EXECUTE format('CREATE TABLE pseudolink.register_keys_p%s PARTITION OF pseudolink.register_keys '
                        'FOR VALUES WITH (MODULUS 4, REMAINDER %s)', part, part);
-        EXECUTE format('ALTER INDEX pseudolink.register_keys_p%s_keys_idx RENAME TO register_keys_p%s_gin', part, part);
         EXECUTE format('COMMENT ON TABLE pseudolink.register_keys_p%s IS %L', part,
                        format('partition %s of register_keys (a hash of the person id, modulus 4)', part));
-        EXECUTE format('COMMENT ON INDEX pseudolink.register_keys_p%s_gin IS %L', part,
-                       format('GIN index of partition %s (part of register_keys_gin)', part));
-        EXECUTE format('COMMENT ON CONSTRAINT register_keys_p%s_pkey ON pseudolink.register_keys_p%s IS %L',
-                       part, part, 'one key set per person (part of register_keys_pkey)');
         PERFORM pg_catalog.pg_extension_config_dump(format('pseudolink.register_keys_p%s', part)::regclass, '');
     END LOOP;
 END
@@ -755,13 +748,12 @@ BEGIN
             -- All partitions in one pass over persons and periods; then
             -- each partition's indexes, and the parent's on theirs.
             n_keys := pseudolink.register_keys_fill(model, NULL);
-            -- s_keys: the key sets and their primary keys, not the GIN builds.
+            s_keys := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
             FOR part IN 0..3 LOOP
                 SELECT * INTO s_part FROM pseudolink.register_keys_index_part(part);
-                t := t OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => s_part.index_seconds);
+                s_keys := s_keys OPERATOR(pg_catalog.+) s_part.keys_seconds;
                 s_index := s_index OPERATOR(pg_catalog.+) s_part.index_seconds;
             END LOOP;
-            s_keys := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
             s_index := s_index OPERATOR(pg_catalog.+) pseudolink.register_keys_attach();
         ELSE
             s_keys := 0;
@@ -773,15 +765,7 @@ BEGIN
         SELECT o.pid FROM pg_temp.register_address_ok o;
         DELETE FROM pseudolink.register_keys k
         WHERE k.person_id IN (SELECT c.pid FROM pg_temp.register_changed c);
-        INSERT INTO pseudolink.register_keys (person_id, keys)
-        SELECT p.person_id, pseudolink.blockkeys_agg(pseudolink.blocking_keys(model, r))
-        FROM pseudolink.register_person p
-             JOIN pg_temp.register_changed c ON c.pid OPERATOR(pg_catalog.=) p.person_id
-             LEFT JOIN pseudolink.register_address a ON a.person_id OPERATOR(pg_catalog.=) p.person_id,
-             LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
-        GROUP BY p.person_id
-        ORDER BY p.birth_date, p.sex, p.person_id;
-        GET DIAGNOSTICS n_keys = ROW_COUNT;
+        n_keys := pseudolink.register_keys_fill(model, NULL, changed_only => true);
         s_keys := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
         t := pg_catalog.clock_timestamp();
         ANALYZE pseudolink.register_keys;

@@ -57,9 +57,10 @@ COMMENT ON FUNCTION pseudolink.register_keys_drop_indexes() IS
 -- Inserts the key sets of one partition (part 0 to 3), or of all of them
 -- through the parent (part NULL: one pass over persons and periods), in
 -- birth date order: neighbouring candidates share pages (doc/blocking.md).
--- Returns the key sets written.  The load has gathered the statistics of
--- persons and periods for the join.
-CREATE FUNCTION pseudolink.register_keys_fill(model text, part integer)
+-- With changed_only, of the persons in pg_temp.register_changed alone (a
+-- merge load).  Returns the key sets written.  The load has gathered the
+-- statistics of persons and periods for the join.
+CREATE FUNCTION pseudolink.register_keys_fill(model text, part integer, changed_only boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -71,12 +72,14 @@ BEGIN
         'INSERT INTO pseudolink.%I (person_id, keys) '
         'SELECT p.person_id, pseudolink.blockkeys_agg(pseudolink.blocking_keys($1, r)) '
         'FROM pseudolink.register_person p '
+        '%s'
         '     LEFT JOIN pseudolink.register_address a ON a.person_id OPERATOR(pg_catalog.=) p.person_id, '
         '     LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r '
         '%s'
         'GROUP BY p.person_id '
         'ORDER BY p.birth_date, p.sex, p.person_id',
         CASE WHEN part IS NULL THEN 'register_keys' ELSE pg_catalog.format('register_keys_p%s', part) END,
+        CASE WHEN changed_only THEN '     JOIN pg_temp.register_changed c ON c.pid OPERATOR(pg_catalog.=) p.person_id ' ELSE '' END,
         CASE WHEN part IS NULL THEN ''
              ELSE pg_catalog.format('WHERE pg_catalog.satisfies_hash_partition(''pseudolink.register_keys''::regclass, 4, %s, p.person_id) ', part)
         END)
@@ -85,8 +88,8 @@ BEGIN
     RETURN n;
 END
 $fn$;
-COMMENT ON FUNCTION pseudolink.register_keys_fill(text, integer) IS
-    'internal: writes the key sets of one partition of register_keys (or of all, part NULL) under a blocking model';
+COMMENT ON FUNCTION pseudolink.register_keys_fill(text, integer, boolean) IS
+    'internal: writes the key sets of one partition of register_keys (or of all, part NULL; of the changed persons only, changed_only) under a blocking model';
 
 -- The primary key of one partition (seconds returned in keys_seconds) and
 -- its GIN index (index_seconds).
@@ -246,11 +249,7 @@ DECLARE
     v_built integer := 0;
     v_load pseudolink.register_load;
 BEGIN
-    IF pseudolink.link_in_transaction_block() THEN
-        RAISE EXCEPTION 'pseudolink.register_build_keys commits after every partition and cannot run inside a transaction block'
-            USING ERRCODE = 'active_sql_transaction',
-                  HINT = 'CALL it on its own, in autocommit mode (psql''s default), not between BEGIN and COMMIT.';
-    END IF;
+    PERFORM pseudolink.require_autocommit('pseudolink.register_build_keys', 'partition');
     LOOP
         v_part := pseudolink.register_keys_build_part();
         COMMIT;
@@ -302,10 +301,15 @@ $fn$;
 COMMENT ON FUNCTION pseudolink.register_require_keys() IS
     'internal: raises an error when the key sets of the last register load are not built yet';
 
+-- The empty partitions of the new extension get their indexes as every
+-- load builds them.
+SELECT pseudolink.register_keys_index_part(part) FROM pg_catalog.generate_series(0, 3) part;
+SELECT pseudolink.register_keys_attach();
+
 REVOKE ALL ON TABLE pseudolink.register_keys_part FROM PUBLIC;
 GRANT SELECT ON TABLE pseudolink.register_keys_part TO pseudolink_steward, pseudolink_admin;
 REVOKE ALL ON FUNCTION pseudolink.register_keys_drop_part_indexes(integer), pseudolink.register_keys_drop_indexes(),
-    pseudolink.register_keys_fill(text, integer), pseudolink.register_keys_index_part(integer),
+    pseudolink.register_keys_fill(text, integer, boolean), pseudolink.register_keys_index_part(integer),
     pseudolink.register_keys_attach(), pseudolink.register_keys_build_part(),
     pseudolink.register_require_keys()
 FROM PUBLIC;

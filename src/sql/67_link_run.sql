@@ -295,6 +295,24 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION pseudolink.link_in_transaction_block() IS
     'internal: whether the statement runs inside an explicit transaction block (where a procedure cannot commit)';
 
+-- The error of a procedure that commits as it goes (link, register_build_keys)
+-- when it is CALLed inside a transaction block.
+CREATE FUNCTION pseudolink.require_autocommit(procedure_name text, commits_after text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF pseudolink.link_in_transaction_block() THEN
+        RAISE EXCEPTION '% commits after every % and cannot run inside a transaction block', procedure_name, commits_after
+            USING ERRCODE = 'active_sql_transaction',
+                  HINT = 'CALL it on its own, in autocommit mode (psql''s default), not between BEGIN and COMMIT.';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION pseudolink.require_autocommit(text, text) IS
+    'internal: raises an error when a procedure that commits as it goes runs inside a transaction block';
+
 -- The start of this session's backend: with the pid it names the session
 -- (a pid is reused).
 CREATE FUNCTION pseudolink.link_backend_start()
@@ -897,11 +915,7 @@ AS $proc$
 DECLARE
     j pseudolink.link_job;
 BEGIN
-    IF pseudolink.link_in_transaction_block() THEN
-        RAISE EXCEPTION 'pseudolink.link commits after every batch and cannot run inside a transaction block'
-            USING ERRCODE = 'active_sql_transaction',
-                  HINT = 'CALL it on its own, in autocommit mode (psql''s default), not between BEGIN and COMMIT.';
-    END IF;
+    PERFORM pseudolink.require_autocommit('pseudolink.link', 'batch');
     PERFORM pseudolink.link_start(link.upload_id, link.batch_size, link.model, link.upper_weight,
                                   link.lower_weight, link.margin);
     COMMIT;
@@ -979,7 +993,7 @@ GRANT SELECT ON TABLE pseudolink.link_result, pseudolink.link_candidate TO pseud
 REVOKE ALL ON FUNCTION
     pseudolink.link_assign_status(double precision, double precision, double precision, double precision, double precision),
     pseudolink.link_session_active(integer, timestamptz),
-    pseudolink.link_in_transaction_block(),
+    pseudolink.link_in_transaction_block(), pseudolink.require_autocommit(text, text),
     pseudolink.link_score(text, double precision, double precision, double precision, text),
     pseudolink.link_start(bigint, integer, text, double precision, double precision, double precision),
     pseudolink.link_backend_start(), pseudolink.link_require_register(bigint, integer),
@@ -993,7 +1007,7 @@ GRANT EXECUTE ON FUNCTION
     pseudolink.link_session_active(integer, timestamptz)
 TO pseudolink_steward, pseudolink_admin;
 GRANT EXECUTE ON FUNCTION
-    pseudolink.link_in_transaction_block(),
+    pseudolink.link_in_transaction_block(), pseudolink.require_autocommit(text, text),
     pseudolink.link_start(bigint, integer, text, double precision, double precision, double precision),
     pseudolink.link_claim(bigint),
     pseudolink.link_batch(bigint), pseudolink.link_finish(bigint), pseudolink.link_abandon(bigint)
