@@ -23,21 +23,6 @@ pl_cluster_start "shared_preload_libraries = 'pseudolink'" "shared_buffers = '4G
     "max_parallel_workers_per_gather = 0" "max_wal_size = '20GB'" "jit = off"
 
 q() { pl_psql -At -c "$1"; }
-secs() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
-}
-build_keys() {   # sessions
-    local i pids=()
-    for ((i = 0; i < $1; i++)); do
-        pl_psql -c "SET client_min_messages = warning" -c "CALL pseudolink.register_build_keys()" &
-        pids+=($!)
-    done
-    for i in "${pids[@]}"; do wait "$i"; done
-}
 stage() {
     pl_psql -c "INSERT INTO pseudolink.register_person_staging (person_id, birth_date, sex)
                 SELECT person_id, to_char(birth_date, 'DD-MM-YYYY'), sex FROM pseudolink.synth_persons($SEED, $N)" \
@@ -55,11 +40,11 @@ pl_psql -c "CREATE EXTENSION pseudolink" -c "SELECT count(*) FROM pseudolink.add
 pl_say "register of $N persons, key sets by one session"
 stage
 pl_psql -c "SELECT load_id FROM pseudolink.register_load('nl', build_keys => false)" >/dev/null
-t_one=$(secs build_keys 1)
+t_one=$(pl_secs pl_register_build_keys 1)
 pl_say "the same register again, key sets by two sessions"
 stage
 pl_psql -c "SELECT load_id FROM pseudolink.register_load('nl', build_keys => false)" >/dev/null
-t_two=$(secs build_keys 2)
+t_two=$(pl_secs pl_register_build_keys 2)
 
 pl_say "an upload of $R records"
 upload=$(pl_psql -At -c "SET ROLE bench_nhr_pci" -c "SELECT pseudolink.open_upload('PCI', 'probes')")
@@ -73,7 +58,7 @@ pl_psql -c "CREATE TABLE public.probe AS SELECT record_id, birth_date, sex, keys
             WHERE upload_id = $upload AND keys IS NOT NULL ORDER BY birth_date, sex" >/dev/null
 
 pl_say "one table with the same key sets in the same order, one GIN index"
-t_flat=$(secs pl_psql -c "CREATE TABLE public.keys_flat AS
+t_flat=$(pl_secs pl_psql -c "CREATE TABLE public.keys_flat AS
             SELECT k.person_id, k.keys FROM pseudolink.register_keys k JOIN pseudolink.register_person p USING (person_id)
             ORDER BY p.birth_date, p.sex, p.person_id" \
         -c "ALTER TABLE public.keys_flat ADD PRIMARY KEY (person_id)" \

@@ -151,13 +151,6 @@ node_psql proxy proxy -c "CREATE ROLE scale_researcher LOGIN IN ROLE pseudolink_
 # Everything from here runs as the steward's login role at the proxy.
 sp() { psql -X -q -v ON_ERROR_STOP=1 -h "$PL_TMP/proxy" -p "$BASE_PORT" -U scale_steward -d proxy "$@"; }
 q() { sp -At -c "$1"; }
-secs() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
-}
 calc() { awk "BEGIN { printf \"${2:-%.1f}\", $1 }"; }
 
 pl_say "the same root key on every node"
@@ -200,11 +193,11 @@ SELECT sum(n) FROM generate_series(0, ($PERSONS - 1) / $CHUNK) c,
 SQL
 }
 pl_say "loading $PERSONS persons onto the single node"
-t_stage_single=$(secs sp -c "$(stage_sql single)")
-t_load_single=$(secs sp -c "SELECT * FROM scale.load_register('single', 'nl')")
+t_stage_single=$(pl_secs sp -c "$(stage_sql single)")
+t_load_single=$(pl_secs sp -c "SELECT * FROM scale.load_register('single', 'nl')")
 pl_say "loading $PERSONS persons onto $SHARDS shards (split by hashint8(person_id))"
-t_stage_shards=$(secs sp -c "$(stage_sql register)")
-t_load_shards=$(secs sp -c "SELECT * FROM scale.load_register('register', 'nl')")
+t_stage_shards=$(pl_secs sp -c "$(stage_sql register)")
+t_load_shards=$(pl_secs sp -c "SELECT * FROM scale.load_register('register', 'nl')")
 
 node_table=$(q "SELECT string_agg(format('| %s | %s | %s | %s |', node, persons, periods, model), E'\n' ORDER BY node)
                 FROM (SELECT * FROM scale.node_info('single') UNION ALL SELECT * FROM scale.node_info('register')) n")
@@ -254,9 +247,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
     pl_say "round $round of $ROUNDS: linking on the single node, on it in $SESSIONS sessions, on $SHARDS shards"
     sp -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS run.result_single, run.result_sessions, run.result_register"
-    runs_single+="$(secs sp -c "$(link_sql single best single)") "
-    runs_sessions+="$(secs sp -c "$(link_sql sessions candidates_split single_sessions)") "
-    runs_shards+="$(secs sp -c "$(link_sql register best register)") "
+    runs_single+="$(pl_secs sp -c "$(link_sql single best single)") "
+    runs_sessions+="$(pl_secs sp -c "$(link_sql sessions candidates_split single_sessions)") "
+    runs_shards+="$(pl_secs sp -c "$(link_sql register best register)") "
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 t_link_single=$(tr ' ' '\n' <<<"$runs_single" | grep . | median)

@@ -33,13 +33,6 @@ createdb bench
 export PGDATABASE=bench
 pl_psql -c 'CREATE EXTENSION pseudolink' -c "SELECT count(*) FROM pseudolink.add_dutch_blocking_rules('nl')" >/dev/null
 
-secs() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
-}
 calc() { awk "BEGIN { printf \"${2:-%.1f}\", $1 }"; }
 q() { pl_psql -At -c "$1"; }
 # Of a partitioned table or index: the sum over its partitions.
@@ -57,9 +50,9 @@ COPY_PERSONS="\\copy pseudolink.register_person_staging (person_id, birth_date, 
 COPY_ADDRESSES="\\copy pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to) FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)"
 
 pl_say "pseudolink: COPY into staging, register_load()"
-t_copy_p=$(secs pl_psql -c "$COPY_PERSONS")
-t_copy_a=$(secs pl_psql -c "$COPY_ADDRESSES")
-t_load=$(secs pl_psql -c "SELECT pseudolink.register_load('nl')")
+t_copy_p=$(pl_secs pl_psql -c "$COPY_PERSONS")
+t_copy_a=$(pl_secs pl_psql -c "$COPY_ADDRESSES")
+t_load=$(pl_secs pl_psql -c "SELECT pseudolink.register_load('nl')")
 load1=$(q "SELECT format('%s|%s|%s|%s|%s', check_seconds, persons_seconds, periods_seconds, keys_seconds, index_seconds)
           FROM pseudolink.register_load WHERE load_id = 1")
 IFS='|' read -r l1_check l1_persons l1_periods l1_keys l1_index <<<"$load1"
@@ -72,8 +65,8 @@ sz_keys=$(mb pseudolink.register_keys)
 sz_gin=$(mb pseudolink.register_keys_gin)
 
 pl_say "pseudolink: the same register again (replace: everything compared and rebuilt)"
-t_recopy=$(calc "$(secs pl_psql -c "$COPY_PERSONS") + $(secs pl_psql -c "$COPY_ADDRESSES")")
-t_reload=$(secs pl_psql -c "SELECT pseudolink.register_load('nl')")
+t_recopy=$(calc "$(pl_secs pl_psql -c "$COPY_PERSONS") + $(pl_secs pl_psql -c "$COPY_ADDRESSES")")
+t_reload=$(pl_secs pl_psql -c "SELECT pseudolink.register_load('nl')")
 load2=$(q "SELECT format('%s|%s|%s|%s|%s|%s|%s', check_seconds, persons_seconds, periods_seconds, keys_seconds,
                          index_seconds, persons_added, persons_changed) FROM pseudolink.register_load WHERE load_id = 2")
 IFS='|' read -r l2_check l2_persons l2_periods l2_keys l2_index l2_added l2_changed <<<"$load2"
@@ -83,7 +76,7 @@ pl_psql -c "INSERT INTO pseudolink.register_person_staging (person_id, birth_dat
             SELECT person_id, to_char(birth_date + 1, 'DD-MM-YYYY'), sex FROM pseudolink.register_person WHERE person_id % 100 = 0" \
         -c "INSERT INTO pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
             SELECT person_id, postcode, house_number, house_suffix, valid_from, valid_to FROM pseudolink.register_address WHERE person_id % 100 = 0" >/dev/null
-t_merge=$(secs pl_psql -c "SELECT pseudolink.register_load('nl', 'merge')")
+t_merge=$(pl_secs pl_psql -c "SELECT pseudolink.register_load('nl', 'merge')")
 load3=$(q "SELECT format('%s|%s|%s|%s', persons_staged, persons_changed, periods_loaded, key_sets_built)
           FROM pseudolink.register_load WHERE load_id = 3")
 IFS='|' read -r l3_staged l3_changed l3_periods l3_keys <<<"$load3"
@@ -93,20 +86,20 @@ ALT_SET="SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'; SET jit = o
 pl_psql -c "CREATE TABLE alt_person (person_id bigint, birth_date date, sex smallint)" \
         -c "CREATE TABLE alt_address (person_id bigint, postcode text, house_number integer, house_suffix text,
                                       valid_from date, valid_to date)" >/dev/null
-a_copy_p=$(secs pl_psql -c "$ALT_SET" -c "\\copy alt_person FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)")
-a_copy_a=$(secs pl_psql -c "$ALT_SET" -c "\\copy alt_address FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)")
-a_persons=$(secs pl_psql -c "$ALT_SET" -c "CREATE TABLE alt_register_person AS
+a_copy_p=$(pl_secs pl_psql -c "$ALT_SET" -c "\\copy alt_person FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)")
+a_copy_a=$(pl_secs pl_psql -c "$ALT_SET" -c "\\copy alt_address FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)")
+a_persons=$(pl_secs pl_psql -c "$ALT_SET" -c "CREATE TABLE alt_register_person AS
     SELECT person_id, birth_date, sex, pseudolink.pseudonymise('steward', person_id) AS pseudonym
     FROM alt_person ORDER BY person_id" \
     -c "ALTER TABLE alt_register_person ADD PRIMARY KEY (person_id), ADD UNIQUE (pseudonym)")
-a_periods=$(secs pl_psql -c "$ALT_SET" -c "ALTER TABLE alt_address ADD PRIMARY KEY (person_id, valid_from),
+a_periods=$(pl_secs pl_psql -c "$ALT_SET" -c "ALTER TABLE alt_address ADD PRIMARY KEY (person_id, valid_from),
     ADD FOREIGN KEY (person_id) REFERENCES alt_register_person")
-a_keys=$(secs pl_psql -c "$ALT_SET" -c "CREATE TABLE alt_keys AS
+a_keys=$(pl_secs pl_psql -c "$ALT_SET" -c "CREATE TABLE alt_keys AS
     SELECT p.person_id, pseudolink.blockkeys_agg(pseudolink.blocking_keys('nl', r)) AS keys
     FROM alt_register_person p LEFT JOIN alt_address a ON a.person_id = p.person_id,
          LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
     GROUP BY p.person_id ORDER BY p.birth_date, p.sex, p.person_id" -c "ALTER TABLE alt_keys ADD PRIMARY KEY (person_id)")
-a_index=$(secs pl_psql -c "$ALT_SET" -c "CREATE INDEX alt_keys_gin ON alt_keys USING gin (keys)" \
+a_index=$(pl_secs pl_psql -c "$ALT_SET" -c "CREATE INDEX alt_keys_gin ON alt_keys USING gin (keys)" \
     -c "ANALYZE alt_register_person, alt_address, alt_keys")
 t_alt=$(calc "$a_copy_p + $a_copy_a + $a_persons + $a_periods + $a_keys + $a_index")
 # (the register now holds the merged birth dates: compare with the 99% unchanged)
@@ -119,8 +112,8 @@ pl_psql -c "CREATE ROLE bench_nhr_pci NOLOGIN IN ROLE pseudolink_registry" \
         -c "INSERT INTO pseudolink.upload_registry (code, uploader) VALUES ('PCI', 'bench_nhr_pci')" >/dev/null
 upload=$(pl_psql -At -c "SET ROLE bench_pci" -c "SELECT pseudolink.open_upload('PCI', 'bench')")
 pl_psql -c "\\copy (SELECT $upload, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, '{\"stent\": 1}' FROM pseudolink.synth_extract($SEED, $N, 'PCI', $R)) TO '$CSV/pci.csv' WITH (FORMAT csv)"
-u_copy=$(secs pl_psql -c "SET ROLE bench_pci" -c "\\copy pseudolink.upload_staging (upload_id, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, variables) FROM '$CSV/pci.csv' WITH (FORMAT csv)")
-u_close=$(secs pl_psql -c "SET ROLE bench_pci" -c "SELECT * FROM pseudolink.close_upload($upload)")
+u_copy=$(pl_secs pl_psql -c "SET ROLE bench_pci" -c "\\copy pseudolink.upload_staging (upload_id, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, variables) FROM '$CSV/pci.csv' WITH (FORMAT csv)")
+u_close=$(pl_secs pl_psql -c "SET ROLE bench_pci" -c "SELECT * FROM pseudolink.close_upload($upload)")
 receipt=$(q "SELECT format('%s|%s|%s', submitted, accepted, rejected) FROM pseudolink.upload WHERE upload_id = $upload")
 IFS='|' read -r u_sub u_acc u_rej <<<"$receipt"
 reasons=$(q "SELECT string_agg(format('%s rows: %s', rows, reason), '; ' ORDER BY rows DESC)

@@ -41,13 +41,6 @@ pl_cluster_start "shared_preload_libraries = 'pseudolink'" "shared_buffers = '4G
 pl_psql -d template1 -c 'CREATE EXTENSION pseudolink' >/dev/null
 flock -u 9 2>/dev/null || true
 
-secs() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
-}
 calc() { awk "BEGIN { printf \"${2:-%.1f}\", $1 }"; }
 q() { pl_psql -At -c "$1"; }
 
@@ -116,9 +109,9 @@ upload_and_link() {   # registry records persons sessions -> "accepted close_s l
     upload=$(pl_psql -At -c "SET ROLE bench_pci" -c "SELECT pseudolink.open_upload('$registry', 'scale')")
     pl_psql -c "\\copy (SELECT $upload, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, '{}' FROM pseudolink.synth_extract($SEED, $n, '$registry', $records)) TO '$CSV/pci.csv' WITH (FORMAT csv)"
     pl_psql -c "SET ROLE bench_pci" -c "\\copy pseudolink.upload_staging (upload_id, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, variables) FROM '$CSV/pci.csv' WITH (FORMAT csv)"
-    t_close=$(secs pl_psql -c "SET ROLE bench_pci" -c "SELECT * FROM pseudolink.close_upload($upload)")
+    t_close=$(pl_secs pl_psql -c "SET ROLE bench_pci" -c "SELECT * FROM pseudolink.close_upload($upload)")
     accepted=$(q "SELECT accepted FROM pseudolink.upload WHERE upload_id = $upload")
-    t_link=$(secs link_upload "$upload" "$sessions")
+    t_link=$(pl_secs link_upload "$upload" "$sessions")
     quality=$(q "SELECT format('%s|%s|%s|%s|%s|%s', round(100.0 * linked_right / linkable, 2), round(100.0 * linked_wrong / linkable, 3),
                                (SELECT string_agg(format('%s %s', status, records), ', ' ORDER BY status) FROM pseudolink.link_report($upload)),
                                linkable, linked_right, linked_wrong)
@@ -130,18 +123,6 @@ upload_and_link() {   # registry records persons sessions -> "accepted close_s l
 # The default Dutch model, its u probabilities from the loaded register.
 prepare_link() {
     pl_psql -c "SELECT count(*) FROM pseudolink.link_default_model('nl')"
-}
-
-# The key sets of the register's partitions, by $1 sessions at once.
-build_keys() {
-    local i pids=()
-    for ((i = 0; i < $1; i++)); do
-        pl_psql -c "SET client_min_messages = warning" -c "CALL pseudolink.register_build_keys()" &
-        pids+=($!)
-    done
-    for i in "${pids[@]}"; do wait "$i"; done
-    [ -n "$(q "SELECT keys_built_at FROM pseudolink.register_load ORDER BY load_id DESC LIMIT 1")" ] \
-        || pl_die "the key sets were not built"
 }
 
 # The link run of one upload, by $2 sessions at once (each CALLs link(); the
@@ -168,10 +149,10 @@ for N in $SIZES; do
 
     sample_memory "$PL_TMP/mem" &
     sampler=$!
-    t_copy=$(calc "$(secs pl_psql -c "\\copy pseudolink.register_person_staging (person_id, birth_date, sex) FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)") + $(secs pl_psql -c "\\copy pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to) FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)")")
+    t_copy=$(calc "$(pl_secs pl_psql -c "\\copy pseudolink.register_person_staging (person_id, birth_date, sex) FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)") + $(pl_secs pl_psql -c "\\copy pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to) FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)")")
     rm -f "$CSV/persons.csv" "$CSV/addresses.csv"
-    t_load=$(secs pl_psql -c "SELECT pseudolink.register_load('nl', build_keys => false)")
-    t_build=$(secs build_keys "$SESSIONS")
+    t_load=$(pl_secs pl_psql -c "SELECT pseudolink.register_load('nl', build_keys => false)")
+    t_build=$(pl_secs pl_register_build_keys "$SESSIONS")
     IFS='|' read -r periods t_keys t_index <<<"$(q "SELECT format('%s|%s|%s', register_periods, keys_seconds, index_seconds) FROM pseudolink.register_load WHERE load_id = 1")"
     prepare_link
     read -r acc t_close t_link quality <<<"$(upload_and_link PCI "$R" "$N" 1)"

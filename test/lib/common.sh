@@ -133,3 +133,28 @@ pl_write_test_keys() {
 
 # psql against the throwaway cluster, quiet and stopping at the first error.
 pl_psql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# pl_secs COMMAND...: runs the command (its output discarded) and prints the
+# seconds it took, to a tenth.
+pl_secs() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$@" >/dev/null
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# pl_register_build_keys N: CALLs pseudolink.register_build_keys() in N
+# sessions at once (one per core builds the key sets of a load with
+# build_keys => false in parallel) and fails unless the last load's key sets
+# are then built.
+pl_register_build_keys() {
+    local i pids=()
+    for ((i = 0; i < $1; i++)); do
+        pl_psql -c "SET client_min_messages = warning" -c "CALL pseudolink.register_build_keys()" &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i"; done
+    [ -n "$(pl_psql -At -c "SELECT keys_built_at FROM pseudolink.register_load ORDER BY load_id DESC LIMIT 1")" ] \
+        || pl_die "the key sets were not built"
+}
