@@ -213,7 +213,7 @@ FROM unnest(ARRAY['42', '  0042  ', '123456789012345678', '1234567890123456789',
 SELECT register_person_id(NULL) IS NULL AS null_is_null;
 
 -- Key sets built apart from the load: a replace load with build_keys =>
--- false leaves the four partitions of register_keys empty and unbuilt;
+-- false leaves the two partitions of register_keys empty and unbuilt;
 -- the link, the training of a model and a merge refuse to start until
 -- register_build_keys() has built them, one partition at a time, and the
 -- parent's indexes on theirs.  On 400 synthetic persons (the register above
@@ -265,7 +265,7 @@ CALL register_build_keys();
 -- pass builds.
 SELECT tableoid::regclass AS part,
        count(*) AS key_sets,
-       count(*) FILTER (WHERE satisfies_hash_partition('register_keys'::regclass, 4,
+       count(*) FILTER (WHERE satisfies_hash_partition('register_keys'::regclass, register_keys_partitions(),
                                                        substr(tableoid::regclass::text, 16)::int, person_id)) AS rightly_placed
 FROM register_keys GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS persons,

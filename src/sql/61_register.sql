@@ -130,29 +130,41 @@ COMMENT ON CONSTRAINT register_address_suffix_needs_number ON pseudolink.registe
 -- Hash-partitioned by person so that a replace load can build the key sets
 -- and their GIN indexes in several sessions at once, one partition each
 -- (register_build_keys): PostgreSQL 15 builds a GIN index in one process,
--- and the build is the largest step of a national load.  Four partitions:
--- two cores get two each; every link probe then searches four indexes
--- instead of one, which costs (doc/national-scale.md measures both).
+-- and the build is the largest step of a national load.  Two partitions,
+-- one per core of the machine the national case is sized for: every link
+-- probe searches one index per partition, and at 3 M persons a first-pass
+-- probe cost 53 µs against one table, 78 µs against two partitions and
+-- 120 µs against four (doc/national-scale.md).  register_keys_partitions()
+-- is the count every function below goes by.
 -- Its indexes (register_keys_pkey, register_keys_gin, and those of the
 -- partitions they are made of) are built the way every load builds them,
 -- at the end of 61_register_keys.sql.
+CREATE FUNCTION pseudolink.register_keys_partitions()
+RETURNS integer
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+RETURN 2;
+COMMENT ON FUNCTION pseudolink.register_keys_partitions() IS
+    'the number of hash partitions of register_keys (register_keys_p0, register_keys_p1, ...)';
+
 CREATE TABLE pseudolink.register_keys (
     person_id bigint               NOT NULL,
     keys      pseudolink.blockkeys NOT NULL
 ) PARTITION BY HASH (person_id);
 COMMENT ON TABLE pseudolink.register_keys IS
-    'blocking key set of every register person (target side) under the model of the last load, in four hash partitions; the link run searches register_keys_gin';
+    'blocking key set of every register person (target side) under the model of the last load, in register_keys_partitions() hash partitions; the link run searches register_keys_gin';
 COMMENT ON COLUMN pseudolink.register_keys.person_id IS 'register person';
 COMMENT ON COLUMN pseudolink.register_keys.keys IS
     'union of blocking_keys(model, ...) over the person''s address periods (the person alone when there are none)';
 
 DO $$
 BEGIN
-    FOR part IN 0..3 LOOP
+    FOR part IN 0..pseudolink.register_keys_partitions() - 1 LOOP
         EXECUTE format('CREATE TABLE pseudolink.register_keys_p%s PARTITION OF pseudolink.register_keys '
-                       'FOR VALUES WITH (MODULUS 4, REMAINDER %s)', part, part);
+                       'FOR VALUES WITH (MODULUS %s, REMAINDER %s)', part, pseudolink.register_keys_partitions(), part);
         EXECUTE format('COMMENT ON TABLE pseudolink.register_keys_p%s IS %L', part,
-                       format('partition %s of register_keys (a hash of the person id, modulus 4)', part));
+                       format('partition %s of register_keys (a hash of the person id, modulus %s)',
+                              part, pseudolink.register_keys_partitions()));
         PERFORM pg_catalog.pg_extension_config_dump(format('pseudolink.register_keys_p%s', part)::regclass, '');
     END LOOP;
 END
@@ -172,11 +184,11 @@ CREATE TABLE pseudolink.register_keys_part (
     keys_seconds  numeric,
     index_seconds numeric,
     CONSTRAINT register_keys_part_pkey PRIMARY KEY (part),
-    CONSTRAINT register_keys_part_valid CHECK (part BETWEEN 0 AND 3)
+    CONSTRAINT register_keys_part_valid CHECK (part >= 0 AND part < pseudolink.register_keys_partitions())
 );
 COMMENT ON TABLE pseudolink.register_keys_part IS
-    'the four partitions of register_keys: whether the key sets of the last load are built in each, when, by whom and how long it took';
-COMMENT ON COLUMN pseudolink.register_keys_part.part IS 'partition number (register_keys_p0 to register_keys_p3)';
+    'the partitions of register_keys: whether the key sets of the last load are built in each, when, by whom and how long it took';
+COMMENT ON COLUMN pseudolink.register_keys_part.part IS 'partition number (register_keys_p0, register_keys_p1, ...; fewer than register_keys_partitions())';
 COMMENT ON COLUMN pseudolink.register_keys_part.load_id IS 'the register load whose key sets the partition holds or waits for';
 COMMENT ON COLUMN pseudolink.register_keys_part.built_at IS 'when its key sets and indexes were built; NULL while they are not';
 COMMENT ON COLUMN pseudolink.register_keys_part.built_by IS 'session user that built them';
@@ -187,7 +199,7 @@ COMMENT ON COLUMN pseudolink.register_keys_part.keys_seconds IS
 COMMENT ON COLUMN pseudolink.register_keys_part.index_seconds IS
     'seconds register_build_keys() spent on its GIN index (NULL when register_load() built it)';
 COMMENT ON CONSTRAINT register_keys_part_pkey ON pseudolink.register_keys_part IS 'one row per partition';
-COMMENT ON CONSTRAINT register_keys_part_valid ON pseudolink.register_keys_part IS 'the four partitions';
+COMMENT ON CONSTRAINT register_keys_part_valid ON pseudolink.register_keys_part IS 'one of the register_keys_partitions() partitions';
 
 -- Loads and rejects ------------------------------------------------------
 
@@ -749,7 +761,7 @@ BEGIN
             -- each partition's indexes, and the parent's on theirs.
             n_keys := pseudolink.register_keys_fill(model, NULL);
             s_keys := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t);
-            FOR part IN 0..3 LOOP
+            FOR part IN 0..pseudolink.register_keys_partitions() OPERATOR(pg_catalog.-) 1 LOOP
                 SELECT * INTO s_part FROM pseudolink.register_keys_index_part(part);
                 s_keys := s_keys OPERATOR(pg_catalog.+) s_part.keys_seconds;
                 s_index := s_index OPERATOR(pg_catalog.+) s_part.index_seconds;
@@ -793,7 +805,7 @@ BEGIN
         INSERT INTO pseudolink.register_keys_part AS k (part, load_id, built_at, built_by)
         SELECT g, result.load_id, CASE WHEN build_keys THEN result.keys_built_at END,
                CASE WHEN build_keys THEN session_user END
-        FROM pg_catalog.generate_series(0, 3) g
+        FROM pg_catalog.generate_series(0, pseudolink.register_keys_partitions() OPERATOR(pg_catalog.-) 1) g
         ON CONFLICT ON CONSTRAINT register_keys_part_pkey DO UPDATE
         SET load_id = EXCLUDED.load_id, built_at = EXCLUDED.built_at, built_by = EXCLUDED.built_by,
             key_sets = NULL, keys_seconds = NULL, index_seconds = NULL;
@@ -849,10 +861,11 @@ GRANT SELECT ON TABLE pseudolink.register_person, pseudolink.register_address, p
 -- The admin sees that loads happened, and their counts, not the register.
 GRANT SELECT ON TABLE pseudolink.register_load TO pseudolink_admin;
 
-REVOKE ALL ON FUNCTION pseudolink.register_person_id(text), pseudolink.register_drop_temp(), pseudolink.register_raise_memory(), pseudolink.register_check_staging(text), pseudolink.register_check(text),
+REVOKE ALL ON FUNCTION pseudolink.register_keys_partitions(), pseudolink.register_person_id(text), pseudolink.register_drop_temp(), pseudolink.register_raise_memory(), pseudolink.register_check_staging(text), pseudolink.register_check(text),
     pseudolink.register_model(), pseudolink.register_load(text, text, bigint, boolean),
     pseudolink.register_clear_staging()
 FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pseudolink.register_keys_partitions() TO pseudolink_steward, pseudolink_admin;
 GRANT EXECUTE ON FUNCTION pseudolink.register_check(text), pseudolink.register_model(),
     pseudolink.register_load(text, text, bigint, boolean), pseudolink.register_clear_staging()
 TO pseudolink_steward;

@@ -1,7 +1,7 @@
 -- Building the register's key sets ----------------------------------------
 --
--- register_keys is hash-partitioned by person into four partitions
--- (61_register.sql).  A replace load empties it and then either builds
+-- register_keys is hash-partitioned by person into
+-- register_keys_partitions() partitions (61_register.sql).  A replace load empties it and then either builds
 -- every partition itself, in one pass (build_keys => true, the default), or
 -- leaves the partitions to register_build_keys(), which one session per
 -- core CALLs at the same time: PostgreSQL 15 builds a GIN index in one
@@ -46,7 +46,7 @@ BEGIN
     IF pg_catalog.to_regclass('pseudolink.register_keys_pkey') IS NOT NULL THEN
         ALTER TABLE pseudolink.register_keys DROP CONSTRAINT register_keys_pkey;
     END IF;
-    FOR part IN 0..3 LOOP
+    FOR part IN 0..pseudolink.register_keys_partitions() OPERATOR(pg_catalog.-) 1 LOOP
         PERFORM pseudolink.register_keys_drop_part_indexes(part);
     END LOOP;
 END
@@ -54,7 +54,7 @@ $fn$;
 COMMENT ON FUNCTION pseudolink.register_keys_drop_indexes() IS
     'internal: drops the indexes of register_keys and of its partitions';
 
--- Inserts the key sets of one partition (part 0 to 3), or of all of them
+-- Inserts the key sets of one partition, or of all of them
 -- through the parent (part NULL: one pass over persons and periods), in
 -- birth date order: neighbouring candidates share pages (doc/blocking.md).
 -- With changed_only, of the persons in pg_temp.register_changed alone (a
@@ -81,7 +81,8 @@ BEGIN
         CASE WHEN part IS NULL THEN 'register_keys' ELSE pg_catalog.format('register_keys_p%s', part) END,
         CASE WHEN changed_only THEN '     JOIN pg_temp.register_changed c ON c.pid OPERATOR(pg_catalog.=) p.person_id ' ELSE '' END,
         CASE WHEN part IS NULL THEN ''
-             ELSE pg_catalog.format('WHERE pg_catalog.satisfies_hash_partition(''pseudolink.register_keys''::regclass, 4, %s, p.person_id) ', part)
+             ELSE pg_catalog.format('WHERE pg_catalog.satisfies_hash_partition(''pseudolink.register_keys''::regclass, %s, %s, p.person_id) ',
+                                    pseudolink.register_keys_partitions(), part)
         END)
     USING model;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -143,7 +144,7 @@ DECLARE
 BEGIN
     CREATE INDEX register_keys_gin ON ONLY pseudolink.register_keys USING gin (keys);
     ALTER TABLE ONLY pseudolink.register_keys ADD CONSTRAINT register_keys_pkey PRIMARY KEY (person_id);
-    FOR part IN 0..3 LOOP
+    FOR part IN 0..pseudolink.register_keys_partitions() OPERATOR(pg_catalog.-) 1 LOOP
         EXECUTE pg_catalog.format('ALTER INDEX pseudolink.register_keys_gin ATTACH PARTITION pseudolink.register_keys_p%s_gin', part);
         EXECUTE pg_catalog.format('ALTER INDEX pseudolink.register_keys_pkey ATTACH PARTITION pseudolink.register_keys_p%s_pkey', part);
     END LOOP;
@@ -262,8 +263,8 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Load the register with pseudolink.register_load(build_keys => false) first.';
     ELSIF v_load.keys_built_at IS NULL THEN
-        RAISE NOTICE 'this session built % of the 4 partitions of register load %; other sessions are building the rest',
-                     v_built, v_load.load_id
+        RAISE NOTICE 'this session built % of the % partitions of register load %; other sessions are building the rest',
+                     v_built, pseudolink.register_keys_partitions(), v_load.load_id
             USING HINT = 'SELECT * FROM pseudolink.register_keys_part shows them; the link can start when every one is built.';
     ELSIF v_built OPERATOR(pg_catalog.=) 0 THEN
         RAISE NOTICE 'the key sets of register load % were already built', v_load.load_id;
@@ -291,9 +292,10 @@ BEGIN
     IF FOUND AND v_built IS NULL THEN
         RAISE EXCEPTION 'the key sets of register load % are not built yet', v_load
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('%s of the 4 partitions of register_keys are built.',
+                  DETAIL = pg_catalog.format('%s of the %s partitions of register_keys are built.',
                                              (SELECT pg_catalog.count(*) FROM pseudolink.register_keys_part k
-                                              WHERE k.built_at IS NOT NULL)),
+                                              WHERE k.built_at IS NOT NULL),
+                                             pseudolink.register_keys_partitions()),
                   HINT = 'CALL pseudolink.register_build_keys(), in one session per core to build them in parallel.';
     END IF;
 END
@@ -303,7 +305,7 @@ COMMENT ON FUNCTION pseudolink.register_require_keys() IS
 
 -- The empty partitions of the new extension get their indexes as every
 -- load builds them.
-SELECT pseudolink.register_keys_index_part(part) FROM pg_catalog.generate_series(0, 3) part;
+SELECT pseudolink.register_keys_index_part(part) FROM pg_catalog.generate_series(0, pseudolink.register_keys_partitions() - 1) part;
 SELECT pseudolink.register_keys_attach();
 
 REVOKE ALL ON TABLE pseudolink.register_keys_part FROM PUBLIC;
