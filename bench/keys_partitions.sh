@@ -3,8 +3,9 @@
 # first-pass probe of the link run (at least two shared keys) and the
 # second-pass probe (any shared key), for the records of an upload, against
 # register_keys (register_keys_partitions() partitions, one GIN index each),
-# against the same rows in four hash partitions, and against one table with
-# one GIN index (the same rows in the same order in all three).  Also the key sets built by one and
+# against the same rows in another number of hash partitions (two, or four
+# when register_keys has two), and against one table with one GIN index (the
+# same rows in the same order in all three).  Also the key sets built by one and
 # by two register_build_keys() sessions.
 #
 # Usage: bash bench/keys_partitions.sh [persons] [records]   (defaults 3000000, 20000)
@@ -59,22 +60,22 @@ pl_psql -c "CREATE TABLE public.probe AS SELECT record_id, birth_date, sex, keys
 
 pl_say "one table with the same key sets in the same order, one GIN index"
 t_flat=$(pl_secs pl_psql -c "CREATE TABLE public.keys_flat AS
-            SELECT k.person_id, k.keys FROM pseudolink.register_keys k JOIN pseudolink.register_person p USING (person_id)
+            SELECT k.* FROM pseudolink.register_keys k JOIN pseudolink.register_person p USING (person_id)
             ORDER BY p.birth_date, p.sex, p.person_id" \
         -c "ALTER TABLE public.keys_flat ADD PRIMARY KEY (person_id)" \
         -c "SET maintenance_work_mem = '64MB'" \
         -c "CREATE INDEX keys_flat_gin ON public.keys_flat USING gin (keys)" \
         -c "ANALYZE public.keys_flat")
 PARTS=$(q "SELECT pseudolink.register_keys_partitions()")
-pl_psql -c "CREATE TABLE public.keys_four (person_id bigint PRIMARY KEY, keys pseudolink.blockkeys) PARTITION BY HASH (person_id)" \
-        -c "CREATE TABLE public.keys_four_0 PARTITION OF public.keys_four FOR VALUES WITH (MODULUS 4, REMAINDER 0)" \
-        -c "CREATE TABLE public.keys_four_1 PARTITION OF public.keys_four FOR VALUES WITH (MODULUS 4, REMAINDER 1)" \
-        -c "CREATE TABLE public.keys_four_2 PARTITION OF public.keys_four FOR VALUES WITH (MODULUS 4, REMAINDER 2)" \
-        -c "CREATE TABLE public.keys_four_3 PARTITION OF public.keys_four FOR VALUES WITH (MODULUS 4, REMAINDER 3)" \
-        -c "INSERT INTO public.keys_four SELECT * FROM public.keys_flat" \
+ALT=$(( PARTS == 2 ? 4 : 2 ))
+pl_psql -c "CREATE TABLE public.keys_alt (LIKE pseudolink.register_keys, PRIMARY KEY (person_id)) PARTITION BY HASH (person_id)" \
+        -c "DO \$\$ BEGIN FOR g IN 0..$ALT - 1 LOOP
+              EXECUTE format('CREATE TABLE public.keys_alt_%s PARTITION OF public.keys_alt FOR VALUES WITH (MODULUS $ALT, REMAINDER %s)', g, g);
+            END LOOP; END \$\$" \
+        -c "INSERT INTO public.keys_alt SELECT * FROM public.keys_flat" \
         -c "SET maintenance_work_mem = '64MB'" \
-        -c "CREATE INDEX keys_four_gin ON public.keys_four USING gin (keys)" \
-        -c "ANALYZE public.keys_four" >/dev/null
+        -c "CREATE INDEX keys_alt_gin ON public.keys_alt USING gin (keys)" \
+        -c "ANALYZE public.keys_alt" >/dev/null
 
 # Seconds of one probe run: every record of public.probe probes $1 with
 # the first-pass ($2 = first) or second-pass operator, as the link run does.
@@ -91,7 +92,7 @@ probe() {
 declare -A T C
 for pass in first second; do
     for run in 1 2 3; do
-        for target in pseudolink.register_keys public.keys_four public.keys_flat; do
+        for target in pseudolink.register_keys public.keys_alt public.keys_flat; do
             read -r s n <<<"$(probe "$target" "$pass")"
             T[$pass,$target]="${T[$pass,$target]:-}${T[$pass,$target]:+ / }$s"
             C[$pass,$target]=$n
@@ -100,14 +101,14 @@ for pass in first second; do
 done
 
 sizes=$(q "SELECT format('%s|%s|%s', pg_size_pretty((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('pseudolink.register_keys_gin'))),
-                         pg_size_pretty((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('public.keys_four_gin'))),
+                         pg_size_pretty((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('public.keys_alt_gin'))),
                          pg_size_pretty(pg_relation_size('public.keys_flat_gin')))")
-IFS='|' read -r sz_parts sz_four sz_flat <<<"$sizes"
+IFS='|' read -r sz_parts sz_alt sz_flat <<<"$sizes"
 records=$(q "SELECT count(*) FROM public.probe")
 
 mkdir -p "$(dirname "$OUT")"
 {
-    echo "# register_keys: $PARTS partitions against four and one table"
+    echo "# register_keys: $PARTS partitions against $ALT and one table"
     echo
     echo "Command: \`bash bench/keys_partitions.sh $N $R\` (seed $SEED), $(date -u +%Y-%m-%d), code at commit $(git -C "$PL_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)."
     echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; PostgreSQL $(q 'SHOW server_version'); shared_buffers 4GB, no parallel workers,"
@@ -116,21 +117,21 @@ mkdir -p "$(dirname "$OUT")"
     echo "Key sets and GIN indexes of $N synthetic persons (\`register_load('nl', build_keys => false)\`,"
     echo "then \`CALL register_build_keys()\`): $t_one s by one session, $t_two s by two at once. The same"
     echo "rows copied into one table in the same order, with its primary key and one GIN index (64MB): $t_flat s."
-    echo "The same rows in four hash partitions, with one GIN index each. GIN indexes: $sz_parts over"
-    echo "register_keys' $PARTS partitions, $sz_four over four, $sz_flat as one."
+    echo "The same rows in $ALT hash partitions, with one GIN index each. GIN indexes: $sz_parts over"
+    echo "register_keys' $PARTS partitions, $sz_alt over $ALT, $sz_flat as one."
     echo
     echo "Index probes of $records upload records (\`synth_extract\`, in birth date order), one LATERAL"
     echo "subquery per record behind OFFSET 0 as in the link run; seconds of three runs, alternating:"
     echo
-    echo "| probe | candidates | register_keys ($PARTS partitions), s | 4 partitions, s | one table, s |"
+    echo "| probe | candidates | register_keys ($PARTS partitions), s | $ALT partitions, s | one table, s |"
     echo "|---|---|---|---|---|"
-    echo "| first pass: \`keys @@ shares(record, 2)\` | ${C[first,pseudolink.register_keys]} | ${T[first,pseudolink.register_keys]} | ${T[first,public.keys_four]} | ${T[first,public.keys_flat]} |"
-    echo "| second pass: \`keys && record\` | ${C[second,pseudolink.register_keys]} | ${T[second,pseudolink.register_keys]} | ${T[second,public.keys_four]} | ${T[second,public.keys_flat]} |"
+    echo "| first pass: \`keys @@ shares(record, 2)\` | ${C[first,pseudolink.register_keys]} | ${T[first,pseudolink.register_keys]} | ${T[first,public.keys_alt]} | ${T[first,public.keys_flat]} |"
+    echo "| second pass: \`keys && record\` | ${C[second,pseudolink.register_keys]} | ${T[second,pseudolink.register_keys]} | ${T[second,public.keys_alt]} | ${T[second,public.keys_flat]} |"
     for pass in first second; do
         if [ "${C[$pass,pseudolink.register_keys]}" != "${C[$pass,public.keys_flat]}" ] \
-           || [ "${C[$pass,public.keys_four]}" != "${C[$pass,public.keys_flat]}" ]; then
+           || [ "${C[$pass,public.keys_alt]}" != "${C[$pass,public.keys_flat]}" ]; then
             echo
-            echo "**The candidates of the $pass pass differ**: ${C[$pass,pseudolink.register_keys]} in register_keys, ${C[$pass,public.keys_four]} with four partitions, ${C[$pass,public.keys_flat]} in one table."
+            echo "**The candidates of the $pass pass differ**: ${C[$pass,pseudolink.register_keys]} in register_keys, ${C[$pass,public.keys_alt]} with $ALT partitions, ${C[$pass,public.keys_flat]} in one table."
         fi
     done
 } >"$OUT"

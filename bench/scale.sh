@@ -64,6 +64,7 @@ mkdir -p "$CSV"
 chmod 755 "$CSV"
 ROWS=()
 QROWS=()
+PROWS=()
 MEASURED=$(git -C "$PL_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 write_results() {
@@ -80,7 +81,7 @@ write_results() {
         echo "itself. The machine is shared: other work ran at the same time."
         echo
         echo "Each size: \`synth_persons\` and \`synth_addresses\` written to CSV (not timed as load), COPYed"
-        echo "into the staging tables, \`register_load('nl', build_keys => false)\` (checks, persons with root"
+        echo "into the two staging tables by two sessions at once, \`register_load('nl', build_keys => false)\` (checks, persons with root"
         echo "pseudonyms, address periods), then \`CALL register_build_keys()\` in $SESSIONS sessions at once (the key"
         echo "sets of the six Dutch rules and the GIN index, one partition of register_keys at a time, and the"
         echo "statistics; its key-set and GIN seconds are summed over the partitions, so over the sessions); an"
@@ -98,14 +99,20 @@ write_results() {
         echo "| register persons | upload records | linkable linked right % | linkable linked wrong % | records per status | linkable | right | wrong |"
         echo "|---|---|---|---|---|---|---|---|"
         printf '%s\n' "${QROWS[@]}"
+        echo
+        echo "The link run by pass (link_job; seconds summed over the sessions, so over the cores):"
+        echo
+        echo "| register persons | upload records | link sessions | first pass s | second pass s | records in the second pass | assignment s | candidate pairs | pairs per record |"
+        echo "|---|---|---|---|---|---|---|---|---|"
+        printf '%s\n' "${PROWS[@]}"
     } >"$OUT"
 }
 
 pl_psql -d postgres -c "CREATE ROLE bench_nhr_pci NOLOGIN IN ROLE pseudolink_registry" \
         -c "CREATE ROLE bench_pci LOGIN IN ROLE bench_nhr_pci" >/dev/null 2>&1 || true
 
-upload_and_link() {   # registry records persons sessions -> "accepted close_s link_s quality"
-    local registry=$1 records=$2 n=$3 sessions=$4 upload t_close t_link accepted
+upload_and_link() {   # registry records persons sessions -> "accepted close_s link_s passes quality"
+    local registry=$1 records=$2 n=$3 sessions=$4 upload t_close t_link accepted passes
     upload=$(pl_psql -At -c "SET ROLE bench_pci" -c "SELECT pseudolink.open_upload('$registry', 'scale')")
     pl_psql -c "\\copy (SELECT $upload, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, '{}' FROM pseudolink.synth_extract($SEED, $n, '$registry', $records)) TO '$CSV/pci.csv' WITH (FORMAT csv)"
     pl_psql -c "SET ROLE bench_pci" -c "\\copy pseudolink.upload_staging (upload_id, record_no, event_date, birth_date, sex, postcode, house_number, house_suffix, variables) FROM '$CSV/pci.csv' WITH (FORMAT csv)"
@@ -117,7 +124,10 @@ upload_and_link() {   # registry records persons sessions -> "accepted close_s l
                                linkable, linked_right, linked_wrong)
                  FROM pseudolink.link_quality($upload, \$\$SELECT record_no::text, true_person_id
                       FROM pseudolink.synth_extract($SEED, $n, '$registry', $records)\$\$)")
-    echo "$accepted $t_close $t_link $quality"
+    passes=$(q "SELECT format('%s|%s|%s|%s|%s|%s', first_pass_seconds, second_pass_seconds, second_pass_records,
+                               assign_seconds, candidate_pairs, round(candidate_pairs::numeric / $accepted, 1))
+                FROM pseudolink.link_job WHERE upload_id = $upload")
+    echo "$accepted $t_close $t_link $passes $quality"
 }
 
 # The default Dutch model, its u probabilities from the loaded register.
@@ -138,6 +148,15 @@ link_upload() {
         || pl_die "the link run of upload $1 did not finish"
 }
 
+# The two staging tables COPYed at once, by one session each (a COPY takes
+# one core; the two tables do not lock each other).
+copy_staging() {
+    pl_psql -c "\\copy pseudolink.register_person_staging (person_id, birth_date, sex) FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)" &
+    local persons=$!
+    pl_psql -c "\\copy pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to) FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)"
+    wait "$persons"
+}
+
 for N in $SIZES; do
     pl_say "register of $N persons"
     export PGDATABASE=scale_$N
@@ -149,16 +168,17 @@ for N in $SIZES; do
 
     sample_memory "$PL_TMP/mem" &
     sampler=$!
-    t_copy=$(calc "$(pl_secs pl_psql -c "\\copy pseudolink.register_person_staging (person_id, birth_date, sex) FROM '$CSV/persons.csv' WITH (FORMAT csv, HEADER)") + $(pl_secs pl_psql -c "\\copy pseudolink.register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to) FROM '$CSV/addresses.csv' WITH (FORMAT csv, HEADER)")")
+    t_copy=$(pl_secs copy_staging)
     rm -f "$CSV/persons.csv" "$CSV/addresses.csv"
     t_load=$(pl_secs pl_psql -c "SELECT pseudolink.register_load('nl', build_keys => false)")
     t_build=$(pl_secs pl_register_build_keys "$SESSIONS")
     IFS='|' read -r periods t_keys t_index <<<"$(q "SELECT format('%s|%s|%s', register_periods, keys_seconds, index_seconds) FROM pseudolink.register_load WHERE load_id = 1")"
     prepare_link
-    read -r acc t_close t_link quality <<<"$(upload_and_link PCI "$R" "$N" 1)"
+    read -r acc t_close t_link passes quality <<<"$(upload_and_link PCI "$R" "$N" 1)"
     kill "$sampler"; wait "$sampler" 2>/dev/null || true
     read -r mem_peak rss_peak <"$PL_TMP/mem"
     QROWS+=("| $N | $acc | $quality |")
+    PROWS+=("| $N | $acc | 1 | $passes |")
     ROWS+=("| $N | $periods | $t_copy | $t_load | $t_build | $t_keys | $t_index | $(calc "($t_copy + $t_load + $t_build) * 1000000 / $N") | $acc | 1 | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_build + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
     write_results
 
@@ -167,10 +187,11 @@ for N in $SIZES; do
         pl_say "the national upload: $BIG records against $N persons"
         sample_memory "$PL_TMP/mem" &
         sampler=$!
-        read -r acc t_close t_link quality <<<"$(upload_and_link TAVI "$BIG" "$N" "$SESSIONS")"
+        read -r acc t_close t_link passes quality <<<"$(upload_and_link TAVI "$BIG" "$N" "$SESSIONS")"
         kill "$sampler"; wait "$sampler" 2>/dev/null || true
         read -r mem_peak rss_peak <"$PL_TMP/mem"
         QROWS+=("| $N (national upload) | $acc | $quality |")
+        PROWS+=("| $N (national upload) | $acc | $SESSIONS | $passes |")
         ROWS+=("| $N (same register) | | | | | | | | $acc | $SESSIONS | $t_close | $t_link | $(calc "$t_link * 1000000 / $acc" '%.0f') | $(calc "$t_copy + $t_load + $t_build + $t_close + $t_link") | $(calc "$mem_peak / 1048576" '%.1f') | $(calc "$rss_peak / 1048576" '%.1f') |")
         write_results
     fi

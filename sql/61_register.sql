@@ -213,7 +213,7 @@ FROM unnest(ARRAY['42', '  0042  ', '123456789012345678', '1234567890123456789',
 SELECT register_person_id(NULL) IS NULL AS null_is_null;
 
 -- Key sets built apart from the load: a replace load with build_keys =>
--- false leaves the two partitions of register_keys empty and unbuilt;
+-- false leaves the four partitions of register_keys empty and unbuilt;
 -- the link, the training of a model and a merge refuse to start until
 -- register_build_keys() has built them, one partition at a time, and the
 -- parent's indexes on theirs.  On 400 synthetic persons (the register above
@@ -274,6 +274,23 @@ SELECT count(*) AS persons,
                                                   LATERAL (SELECT p.birth_date, p.sex, a.postcode, a.house_number, a.house_suffix) r
                                              WHERE p.person_id = k.person_id)) AS keys_as_one_pass
 FROM register_keys k;
+-- Beside each key set, the person's fields and address periods as the
+-- register holds them (the periods in any order, the same in all arrays).
+CREATE TEMP VIEW key_set_fields AS
+SELECT count(*) AS persons,
+       count(*) FILTER (WHERE (k.birth_date, k.sex, k.pseudonym::text)
+                              IS NOT DISTINCT FROM (p.birth_date, p.sex, p.pseudonym::text)) AS fields_as_register,
+       count(*) FILTER (WHERE (SELECT array_agg(row(u.pc, u.hn, u.hs, u.vf, u.vt)::text ORDER BY u.vf)
+                               FROM unnest(k.postcodes, k.house_numbers, k.house_suffixes, k.valid_from, k.valid_to)
+                                    AS u(pc, hn, hs, vf, vt))
+                              IS NOT DISTINCT FROM
+                              (SELECT array_agg(row(a.postcode, a.house_number, a.house_suffix, a.valid_from, a.valid_to)::text
+                                                ORDER BY a.valid_from)
+                               FROM register_address a WHERE a.person_id = k.person_id)) AS periods_as_register,
+       count(*) FILTER (WHERE k.postcodes IS NULL) AS without_periods,
+       count(*) FILTER (WHERE NOT EXISTS (SELECT FROM register_address a WHERE a.person_id = k.person_id)) AS persons_without_periods
+FROM register_keys k JOIN register_person p USING (person_id);
+SELECT * FROM key_set_fields;
 -- The parent's indexes are valid, with the partitions' attached.
 SELECT p.relid::regclass AS index, p.parentrelid::regclass AS part_of, i.indisvalid
 FROM pg_partition_tree('register_keys_gin') p JOIN pg_index i ON i.indexrelid = p.relid
@@ -309,9 +326,20 @@ SELECT * FROM saved_address;
 SELECT persons_added, persons_removed, key_sets_built, keys_built_at IS NOT NULL AS keys_built
 FROM register_load('register_test');
 SELECT part, built_at IS NOT NULL AS built, key_sets FROM register_keys_part ORDER BY part;
+SELECT * FROM key_set_fields;
 SELECT count(*) AS key_sets, count(DISTINCT tableoid) AS partitions FROM register_keys;
 SELECT count(*) AS valid_indexes FROM pg_index
 WHERE indrelid IN (SELECT relid FROM pg_partition_tree('register_keys')) AND indisvalid;
+-- A person without periods, merged in: a key set without a history (NULL
+-- arrays, as link_history_of() gives), and a changed person's history
+-- follows the merge.
+INSERT INTO register_person_staging (person_id, birth_date, sex) VALUES ('990001', '01-02-1950', '1');
+INSERT INTO register_address_staging (person_id, postcode, house_number, valid_from)
+SELECT person_id::text, '9999ZZ', 7, '2031-01-01' FROM register_person WHERE person_id <> 990001 ORDER BY person_id LIMIT 1;
+SELECT persons_added, periods_loaded, key_sets_built FROM register_load('register_test', 'merge');
+SELECT * FROM key_set_fields;
+SELECT k.postcodes, k.house_numbers, k.house_suffixes, k.valid_from, k.valid_to
+FROM register_keys k WHERE k.person_id = 990001;
 
 -- Every object is commented.
 SELECT c.relname FROM pg_class c

@@ -134,10 +134,10 @@ SELECT throws_ok($$ SELECT run_as('tap_admin', 'SELECT pseudolink.register_keys_
 SELECT throws_ok(format($$SELECT run_as(%L, 'CALL pseudolink.register_build_keys()')$$, r),
                  '42501', NULL, r || ' cannot build key sets') FROM others WHERE r = 'tap_outsider';
 SELECT is(query_as('tap_admin', $$SELECT count(*) FILTER (WHERE built_at IS NULL) FROM pseudolink.register_keys_part$$),
-          ARRAY['(2)'], 'the admin sees the two partitions waiting');
+          ARRAY['(4)'], 'the admin sees the four partitions waiting');
 SELECT is(query_as('tap_steward', $q$
-    SELECT array_agg(pseudolink.register_keys_build_part() ORDER BY g) FROM generate_series(1, 3) g$q$),
-    ARRAY['("{0,1,NULL}")'], 'the steward builds the two partitions, one at a time');
+    SELECT array_agg(pseudolink.register_keys_build_part() ORDER BY g) FROM generate_series(1, 5) g$q$),
+    ARRAY['("{0,1,2,3,NULL}")'], 'the steward builds the four partitions, one at a time');
 SELECT is(query_as('tap_steward', $q$
     SELECT key_sets_built, keys_built_at IS NOT NULL,
            (SELECT count(*) FROM pseudolink.register_keys k JOIN pseudolink.register_person p USING (person_id))
@@ -146,7 +146,7 @@ SELECT is(query_as('tap_steward', $q$
 SELECT is(query_as('tap_steward', $q$
     SELECT count(*) FROM pg_index WHERE indisvalid
        AND indrelid IN (SELECT relid FROM pg_partition_tree('pseudolink.register_keys'))$q$),
-    ARRAY['(6)'], 'the parent''s and the two partitions'' primary keys and GIN indexes are valid');
+    ARRAY['(10)'], 'the parent''s and the four partitions'' primary keys and GIN indexes are valid');
 SELECT is(query_as('tap_admin', $q$
     SELECT pseudolink.register_keys_partitions()
            = (SELECT count(*) FROM pg_inherits WHERE inhparent = 'pseudolink.register_keys'::regclass)$q$),

@@ -123,19 +123,29 @@ COMMENT ON CONSTRAINT register_address_house_suffix_valid ON pseudolink.register
 COMMENT ON CONSTRAINT register_address_suffix_needs_number ON pseudolink.register_address IS 'a suffix belongs to a house number';
 
 -- One key set per person, the union over all periods, stored in birth date
--- order (neighbouring candidates share pages, doc/blocking.md).  Derived
--- data, rebuilt by every load; no foreign key, since register_load() is its
--- only writer and checks every key in one pass instead of one per row.
+-- order (neighbouring candidates share pages, doc/blocking.md), with what
+-- the link run compares of the person: birth date, sex, root pseudonym and
+-- the address history as arrays (link_levels() takes them so).  A candidate
+-- found in the GIN index is then scored from the row the index points to,
+-- beside the other candidates of its birth date: looking each one up in
+-- register_person and register_address instead (two index probes into
+-- tables in person order) cost 7.8 times as much for 2,000 records'
+-- second-pass candidates at 3 M persons, and at 18 M persons, where those
+-- tables no longer fit in memory, most of the link run.  Derived data,
+-- rebuilt by every load; no foreign key, since register_load() is its only
+-- writer and checks every key in one pass instead of one per row.
 --
 -- Hash-partitioned by person so that a replace load can build the key sets
 -- and their GIN indexes in several sessions at once, one partition each
 -- (register_build_keys): PostgreSQL 15 builds a GIN index in one process,
--- and the build is the largest step of a national load.  Two partitions,
--- one per core of the machine the national case is sized for: every link
--- probe searches one index per partition, and at 3 M persons a first-pass
--- probe cost 53 µs against one table, 78 µs against two partitions and
--- 120 µs against four (doc/national-scale.md).  register_keys_partitions()
--- is the count every function below goes by.
+-- and the build is the largest step of a national load.  Four partitions:
+-- every link probe searches one index per partition (at 3 M persons a
+-- first-pass probe cost 53 µs against one table, 78 µs against two
+-- partitions and 120 µs against four), but at 18 M persons a partition of
+-- a quarter builds within the sessions' memory and two of its GIN indexes
+-- within the shared buffers, and two sessions built four in 329 s against
+-- 497 s for two (doc/national-scale.md).  register_keys_partitions() is the
+-- count every function below goes by.
 -- Its indexes (register_keys_pkey, register_keys_gin, and those of the
 -- partitions they are made of) are built the way every load builds them,
 -- at the end of 61_register_keys.sql.
@@ -143,19 +153,36 @@ CREATE FUNCTION pseudolink.register_keys_partitions()
 RETURNS integer
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
-RETURN 2;
+RETURN 4;
 COMMENT ON FUNCTION pseudolink.register_keys_partitions() IS
     'the number of hash partitions of register_keys (register_keys_p0, register_keys_p1, ...)';
 
 CREATE TABLE pseudolink.register_keys (
-    person_id bigint               NOT NULL,
-    keys      pseudolink.blockkeys NOT NULL
+    person_id      bigint               NOT NULL,
+    keys           pseudolink.blockkeys NOT NULL,
+    birth_date     date                 NOT NULL,
+    sex            smallint,
+    pseudonym      pseudolink.pseudonym NOT NULL,
+    postcodes      text[],
+    house_numbers  integer[],
+    house_suffixes text[],
+    valid_from     date[],
+    valid_to       date[]
 ) PARTITION BY HASH (person_id);
 COMMENT ON TABLE pseudolink.register_keys IS
-    'blocking key set of every register person (target side) under the model of the last load, in register_keys_partitions() hash partitions; the link run searches register_keys_gin';
+    'blocking key set of every register person (target side) under the model of the last load, with the person''s birth date, sex, root pseudonym and address history, in register_keys_partitions() hash partitions; the link run searches register_keys_gin';
 COMMENT ON COLUMN pseudolink.register_keys.person_id IS 'register person';
 COMMENT ON COLUMN pseudolink.register_keys.keys IS
     'union of blocking_keys(model, ...) over the person''s address periods (the person alone when there are none)';
+COMMENT ON COLUMN pseudolink.register_keys.birth_date IS 'the person''s birth date (register_person)';
+COMMENT ON COLUMN pseudolink.register_keys.sex IS 'the person''s sex (register_person)';
+COMMENT ON COLUMN pseudolink.register_keys.pseudonym IS 'the person''s root pseudonym (register_person)';
+COMMENT ON COLUMN pseudolink.register_keys.postcodes IS
+    'postcode of each address period (register_address), one element per period in the same order in all five arrays; NULL when the person has none';
+COMMENT ON COLUMN pseudolink.register_keys.house_numbers IS 'house number of each address period';
+COMMENT ON COLUMN pseudolink.register_keys.house_suffixes IS 'house number suffix of each address period';
+COMMENT ON COLUMN pseudolink.register_keys.valid_from IS 'first day of each address period';
+COMMENT ON COLUMN pseudolink.register_keys.valid_to IS 'first day at the next address of each period (NULL: current)';
 
 DO $$
 BEGIN

@@ -57,6 +57,10 @@ COMMENT ON FUNCTION pseudolink.register_keys_drop_indexes() IS
 -- Inserts the key sets of one partition, or of all of them
 -- through the parent (part NULL: one pass over persons and periods), in
 -- birth date order: neighbouring candidates share pages (doc/blocking.md).
+-- Each with the person's fields and address history, which the link run
+-- compares (the five arrays come from one aggregate node, so their
+-- elements are the same periods in the same order; FILTER leaves them NULL
+-- for a person without periods, as link_history_of() does).
 -- With changed_only, of the persons in pg_temp.register_changed alone (a
 -- merge load).  Returns the key sets written.  The load has gathered the
 -- statistics of persons and periods for the join.
@@ -69,8 +73,15 @@ DECLARE
     n bigint;
 BEGIN
     EXECUTE pg_catalog.format(
-        'INSERT INTO pseudolink.%I (person_id, keys) '
-        'SELECT p.person_id, pseudolink.blockkeys_agg(pseudolink.blocking_keys($1, r)) '
+        'INSERT INTO pseudolink.%I (person_id, keys, birth_date, sex, pseudonym, '
+        '                           postcodes, house_numbers, house_suffixes, valid_from, valid_to) '
+        'SELECT p.person_id, pseudolink.blockkeys_agg(pseudolink.blocking_keys($1, r)), '
+        '       p.birth_date, p.sex, p.pseudonym, '
+        '       pg_catalog.array_agg(a.postcode) FILTER (WHERE a.person_id IS NOT NULL), '
+        '       pg_catalog.array_agg(a.house_number) FILTER (WHERE a.person_id IS NOT NULL), '
+        '       pg_catalog.array_agg(a.house_suffix) FILTER (WHERE a.person_id IS NOT NULL), '
+        '       pg_catalog.array_agg(a.valid_from) FILTER (WHERE a.person_id IS NOT NULL), '
+        '       pg_catalog.array_agg(a.valid_to) FILTER (WHERE a.person_id IS NOT NULL) '
         'FROM pseudolink.register_person p '
         '%s'
         '     LEFT JOIN pseudolink.register_address a ON a.person_id OPERATOR(pg_catalog.=) p.person_id, '

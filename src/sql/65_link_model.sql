@@ -474,14 +474,12 @@ BEGIN
     END IF;
     CREATE TEMP TABLE pl_link_em_pairs ON COMMIT DROP AS
     SELECT x.session, pseudolink.link_levels(d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix,
-                                             d.event_date, p.birth_date, p.sex, h.postcodes, h.house_numbers,
-                                             h.house_suffixes, h.valid_from, h.valid_to) AS levels
+                                             d.event_date, k.birth_date, k.sex, k.postcodes, k.house_numbers,
+                                             k.house_suffixes, k.valid_from, k.valid_to) AS levels
     FROM pg_temp.pl_link_em_records d
          CROSS JOIN LATERAL (VALUES ('birth date and sex', rule_date), ('birth year and postcode', rule_postcode)) x(session, rule_id)
          JOIN pseudolink.register_keys k
-           ON k.keys OPERATOR(pseudolink.&&) pseudolink.keys_of_rules(d.keys, ARRAY[x.rule_id])
-         CROSS JOIN LATERAL pseudolink.link_person_of(k.person_id) p
-         CROSS JOIN LATERAL pseudolink.link_history_of(k.person_id) h;
+           ON k.keys OPERATOR(pseudolink.&&) pseudolink.keys_of_rules(d.keys, ARRAY[x.rule_id]);
 
     SELECT * INTO a FROM pseudolink.fs_train_em(v_model,
         $q$SELECT ARRAY[NULL, NULL, p.levels[3], p.levels[4]] FROM pg_temp.pl_link_em_pairs p WHERE p.session = 'birth date and sex'$q$,

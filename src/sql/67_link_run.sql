@@ -390,17 +390,17 @@ BEGIN
     CREATE TEMP TABLE pl_link_pair ON COMMIT DROP AS
     SELECT c.record_id, c.person_id, c.pseudonym, c.levels, 1::smallint AS pass,
            pseudolink.match_weight(model, c.levels) AS match_weight
-    FROM (SELECT d.record_id, k.person_id, p.pseudonym,
+    FROM (SELECT d.record_id, k.person_id, k.pseudonym,
                  pseudolink.link_levels(d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix,
-                                        d.event_date, p.birth_date, p.sex, h.postcodes, h.house_numbers,
-                                        h.house_suffixes, h.valid_from, h.valid_to) AS levels
+                                        d.event_date, k.birth_date, k.sex, k.postcodes, k.house_numbers,
+                                        k.house_suffixes, k.valid_from, k.valid_to) AS levels
           FROM (SELECT * FROM pg_temp.pl_link_batch_records x WHERE NOT x.objected AND x.keys IS NOT NULL
                 ORDER BY x.birth_date, x.sex) d
-               CROSS JOIN LATERAL (SELECT k.person_id FROM pseudolink.register_keys k
+               CROSS JOIN LATERAL (SELECT k.person_id, k.birth_date, k.sex, k.pseudonym, k.postcodes,
+                                          k.house_numbers, k.house_suffixes, k.valid_from, k.valid_to
+                                   FROM pseudolink.register_keys k
                                    WHERE k.keys OPERATOR(pseudolink.@@) pseudolink.shares(d.keys, 2)
                                    OFFSET 0) k
-               CROSS JOIN LATERAL pseudolink.link_person_of(k.person_id) p
-               CROSS JOIN LATERAL pseudolink.link_history_of(k.person_id) h
           OFFSET 0) c;
     first_pass_seconds := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t);
 
@@ -418,18 +418,18 @@ BEGIN
     IF second_pass_records > 0 THEN
         INSERT INTO pg_temp.pl_link_pair (record_id, person_id, pseudonym, levels, pass, match_weight)
         SELECT c.record_id, c.person_id, c.pseudonym, c.levels, 2, pseudolink.match_weight(model, c.levels)
-        FROM (SELECT d.record_id, k.person_id, p.pseudonym,
+        FROM (SELECT d.record_id, k.person_id, k.pseudonym,
                      pseudolink.link_levels(d.birth_date, d.sex, d.postcode, d.house_number, d.house_suffix,
-                                            d.event_date, p.birth_date, p.sex, h.postcodes, h.house_numbers,
-                                            h.house_suffixes, h.valid_from, h.valid_to) AS levels
+                                            d.event_date, k.birth_date, k.sex, k.postcodes, k.house_numbers,
+                                            k.house_suffixes, k.valid_from, k.valid_to) AS levels
               FROM (SELECT x.* FROM pg_temp.pl_link_batch_records x JOIN pg_temp.pl_link_second s ON s.record_id = x.record_id
                     ORDER BY x.birth_date, x.sex) d
-                   CROSS JOIN LATERAL (SELECT k.person_id FROM pseudolink.register_keys k
+                   CROSS JOIN LATERAL (SELECT k.person_id, k.birth_date, k.sex, k.pseudonym, k.postcodes,
+                                              k.house_numbers, k.house_suffixes, k.valid_from, k.valid_to
+                                       FROM pseudolink.register_keys k
                                        WHERE k.keys OPERATOR(pseudolink.&&) d.keys
                                          AND pseudolink.shared_keys(d.keys, k.keys) < 2
                                        OFFSET 0) k
-                   CROSS JOIN LATERAL pseudolink.link_person_of(k.person_id) p
-                   CROSS JOIN LATERAL pseudolink.link_history_of(k.person_id) h
               OFFSET 0) c;
     END IF;
     second_pass_seconds := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t);
