@@ -401,14 +401,20 @@ COMMENT ON FUNCTION pseudolink.register_raise_memory() IS
 -- order the load keeps.  Returns the rows staged and the persons accepted,
 -- counted on the way (a count of its own is one more scan of each).
 -- Internal: called by the SECURITY DEFINER functions below only.
+--
+-- The person checks read the staging table alone, so parallel workers can
+-- run them; at the default costs the planner keeps them in one process,
+-- pricing the C checks at one operator each and every row that a worker
+-- sends at 0.1 (at 3 M persons and periods the checks took 47 to 52 s with
+-- the costs below against 57 s serial).  The other statements read
+-- temporary tables, which workers cannot, so the costs change nothing there.
 CREATE FUNCTION pseudolink.register_check_staging(mode text, OUT persons_staged bigint,
                                                   OUT periods_staged bigint, OUT persons_ok bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.001
+SET parallel_setup_cost = 0
 AS $fn$
-DECLARE
-    v_tuple_cost text;
-    v_setup_cost text;
 BEGIN
     IF mode IS NULL OR mode NOT IN ('replace', 'merge') THEN
         RAISE EXCEPTION 'unknown register load mode'
@@ -423,15 +429,6 @@ BEGIN
 
     -- OFFSET 0 keeps the planner from copying each check into every
     -- expression that uses its result: every check runs once per row.
-    -- The person checks read the staging table alone, so parallel workers
-    -- can run them; at the default costs the planner keeps them in one
-    -- process, pricing the C checks at one operator each and every row
-    -- that a worker sends at 0.1 (at 3 M persons and periods the checks
-    -- took 47 to 52 s with the costs below against 57 s serial).
-    v_tuple_cost := pg_catalog.current_setting('parallel_tuple_cost');
-    v_setup_cost := pg_catalog.current_setting('parallel_setup_cost');
-    PERFORM pg_catalog.set_config('parallel_tuple_cost', '0.001', true);
-    PERFORM pg_catalog.set_config('parallel_setup_cost', '0', true);
     CREATE TEMP TABLE register_person_checked ON COMMIT DROP AS
     SELECT c.row_no, c.person_id_text, c.pid,
            CASE WHEN c.pid IS NOT NULL THEN NULL
@@ -447,8 +444,6 @@ BEGIN
           FROM pseudolink.register_person_staging s
           OFFSET 0) c;
     GET DIAGNOSTICS persons_staged = ROW_COUNT;
-    PERFORM pg_catalog.set_config('parallel_tuple_cost', v_tuple_cost, true);
-    PERFORM pg_catalog.set_config('parallel_setup_cost', v_setup_cost, true);
     ANALYZE pg_temp.register_person_checked;
 
     CREATE TEMP TABLE register_person_duplicate ON COMMIT DROP AS

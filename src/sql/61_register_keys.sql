@@ -1,8 +1,9 @@
 -- Building the register's key sets ----------------------------------------
 --
 -- register_keys is hash-partitioned by person into
--- register_keys_partitions() partitions (61_register.sql).  A replace load empties it and then either builds
--- every partition itself, in one pass (build_keys => true, the default), or
+-- register_keys_partitions() partitions (61_register.sql).  A replace load
+-- empties it and then either builds every partition itself, in one pass
+-- (build_keys => true, the default), or
 -- leaves the partitions to register_build_keys(), which one session per
 -- core CALLs at the same time: PostgreSQL 15 builds a GIN index in one
 -- process, and the key sets with their index are the largest step of a
