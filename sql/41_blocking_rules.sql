@@ -127,6 +127,24 @@ UPDATE blocking_rule SET enabled = false WHERE model = 'names';
 SELECT blocking_keys('names', v) FROM (SELECT 'x'::text AS surname, '1234'::text AS pc) v;
 UPDATE blocking_rule SET enabled = true WHERE model = 'names';
 
+-- Known answers (test/kat/blocking_reference.py, written from the key
+-- layout in blocking.c): the register's stored key sets stay valid only
+-- while every record gets exactly these keys.  Typed fields with a missing
+-- suffix and one to normalise; text fields on the probe side, which swaps
+-- day and month.
+SELECT r.house_suffix, blocking_keys('nl', r)::text = e.expected AS known_answer
+FROM (VALUES (date '1950-03-07', 2, '1234 ab', 12, NULL::text,
+              '{014797430bff5ee0,02475611a15010d2,0347970288f3ab64,044797fcb195b51f,05004442eaf6e2dc,061cec37d75831fb}'),
+             (date '1961-11-05', 1, '9711bc', 300, 'a',
+              '{01583cb1d2ca1b3e,025708d0a0e550e7,03583c1b75f3cce7,04583ce7402a381c,05013a5b9ba211a2,06e39af264935e63}'))
+         e(birth_date, sex, postcode, house_number, house_suffix, expected),
+     LATERAL (SELECT e.birth_date, e.sex, e.postcode, e.house_number, e.house_suffix) r;
+SELECT blocking_keys('nl', r, true)::text =
+       '{01583cb1d2ca1b3e,025708d0a0e550e7,03583c1b75f3cce7,04578a516e23e106,05013a5b9ba211a2,06e39af264935e63}'
+       AS known_answer_probe
+FROM (SELECT '05-11-1961'::text AS birth_date, '1'::text AS sex, '9711 BC'::text AS postcode,
+             '0300'::text AS house_number, ' -A'::text AS house_suffix) r;
+
 -- Errors.
 SELECT blocking_keys('nope', r) FROM rec r WHERE id = 1;
 SELECT blocking_keys('nl', x) FROM (SELECT date '1950-01-01' AS dob, 1 AS sex) x;

@@ -122,9 +122,33 @@ typedef struct BlockRule
 	int			rule_id;
 	char	   *name;
 	char	   *parts_text;		/* the parts as written, for explain */
+	char	   *prefix;			/* the hash input's head: rule id, transform
+								 * names, 0x00 (see the file header) */
+	int			prefix_len;
 	int			nparts;
 	BlockPart	parts[BLOCKING_MAX_PARTS];
 } BlockRule;
+
+/*
+ * A field value as read from the record.  Read once per record and kept
+ * in the model (BlockModel.fields, one per attribute): the Dutch rules read
+ * the birth date five times and the postcode four times per record.
+ */
+typedef struct FieldValue
+{
+	bool		read;			/* read for the current record */
+	bool		isnull;
+	const char *str;			/* the characters (FK_TEXT, FK_OTHER: of the
+								 * value; otherwise in numbuf) */
+	int			len;
+	int64		ival;			/* FK_INT */
+	int			y,
+				m,
+				d;				/* date fields: valid when has_date */
+	bool		has_date;
+	bool		date_tried;		/* FK_TEXT: has_date is known */
+	char		numbuf[32];
+} FieldValue;
 
 typedef struct BlockModel
 {
@@ -140,6 +164,10 @@ typedef struct BlockModel
 	Oid			tuptype;
 	int32		tuptypmod;
 	TupleDesc	tupdesc;
+	/* the current record, deformed once (begin_record) */
+	Datum	   *values;
+	bool	   *nulls;
+	FieldValue *fields;
 	StringInfoData input;		/* hash input, reused */
 	uint64	   *keys;			/* output buffer, nrules long */
 } BlockModel;
@@ -307,6 +335,29 @@ parse_parts(ArrayType *arr, BlockRule *rule)
 	rule->parts_text = spec.data;
 }
 
+/*
+ * The head of a rule's hash input, the same for every record: built once
+ * per model instead of once per key.
+ */
+static void
+build_prefix(BlockRule *rule)
+{
+	StringInfoData head;
+	int			i;
+
+	initStringInfo(&head);
+	appendStringInfoChar(&head, (char) rule->rule_id);
+	for (i = 0; i < rule->nparts; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&head, ',');
+		appendStringInfoString(&head, transforms[rule->parts[i].transform].name);
+	}
+	appendStringInfoChar(&head, '\0');
+	rule->prefix = head.data;
+	rule->prefix_len = head.len;
+}
+
 /* blocking_rule_parts_valid(text[]) returns true, or raises what is wrong. */
 PG_FUNCTION_INFO_V1(blocking_rule_parts_valid);
 Datum
@@ -373,6 +424,7 @@ load_model(BlockModel *m, text *model)
 		rule->rule_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		rule->name = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
 		parse_parts(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull)), rule);
+		build_prefix(rule);
 	}
 	MemoryContextSwitchTo(old);
 
@@ -494,6 +546,9 @@ resolve_fields(BlockModel *m, Oid tuptype, int32 tuptypmod)
 			}
 		}
 	}
+	m->values = palloc(sizeof(Datum) * Max(m->tupdesc->natts, 1));
+	m->nulls = palloc(sizeof(bool) * Max(m->tupdesc->natts, 1));
+	m->fields = palloc0(sizeof(FieldValue) * Max(m->tupdesc->natts, 1));
 	m->tuptype = tuptype;
 	m->tuptypmod = tuptypmod;
 	MemoryContextSwitchTo(old);
@@ -533,18 +588,6 @@ get_model(FunctionCallInfo fcinfo, text *model, HeapTupleHeader rec)
  * ---------------------------------------------------------------------
  */
 
-/* A field value as read from the record. */
-typedef struct FieldValue
-{
-	bool		isnull;
-	const char *str;			/* FK_TEXT, FK_OTHER: the characters */
-	int			len;
-	int64		ival;			/* FK_INT */
-	int			y,
-				m,
-				d;				/* date fields: valid when has_date */
-	bool		has_date;
-} FieldValue;
 
 static bool
 valid_ymd(int y, int m, int d)
@@ -603,12 +646,37 @@ parse_text_date(const char *s, int len, int *y, int *m, int *d)
 	return valid_ymd(*y, *m, *d);
 }
 
-static void
-read_field(BlockModel *m, BlockPart *part, HeapTuple tuple, FieldValue *v, char *numbuf)
+/*
+ * "YYYY-MM-DD" into out (at least 16 bytes), as "%04d-%02d-%02d" writes
+ * it; returns the length.  By hand: snprintf took a quarter of the time of
+ * blocking_keys() over a register.
+ */
+static int
+write_ymd(char *out, int y, int m, int d)
 {
-	Datum		d = heap_getattr(tuple, part->attnum, m->tupdesc, &v->isnull);
+	if (y < 0 || y > 9999 || m < 0 || m > 99 || d < 0 || d > 99)
+		return snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+	out[0] = '0' + y / 1000;
+	out[1] = '0' + y / 100 % 10;
+	out[2] = '0' + y / 10 % 10;
+	out[3] = '0' + y % 10;
+	out[4] = '-';
+	out[5] = '0' + m / 10;
+	out[6] = '0' + m % 10;
+	out[7] = '-';
+	out[8] = '0' + d / 10;
+	out[9] = '0' + d % 10;
+	return 10;
+}
 
+static void
+read_field(BlockModel *m, BlockPart *part, FieldValue *v)
+{
+	Datum		d = m->values[part->attnum - 1];
+
+	v->isnull = m->nulls[part->attnum - 1];
 	v->has_date = false;
+	v->date_tried = false;
 	if (v->isnull)
 		return;
 	switch (part->kind)
@@ -619,8 +687,6 @@ read_field(BlockModel *m, BlockPart *part, HeapTuple tuple, FieldValue *v, char 
 
 				v->str = VARDATA_ANY(t);
 				v->len = VARSIZE_ANY_EXHDR(t);
-				if (transforms[part->transform].needs_date)
-					v->has_date = parse_text_date(v->str, v->len, &v->y, &v->m, &v->d);
 				break;
 			}
 		case FK_INT:
@@ -630,8 +696,8 @@ read_field(BlockModel *m, BlockPart *part, HeapTuple tuple, FieldValue *v, char 
 				v->ival = DatumGetInt32(d);
 			else
 				v->ival = DatumGetInt64(d);
-			v->len = pg_lltoa(v->ival, numbuf);
-			v->str = numbuf;
+			v->len = pg_lltoa(v->ival, v->numbuf);
+			v->str = v->numbuf;
 			break;
 		case FK_DATE:
 			{
@@ -642,11 +708,8 @@ read_field(BlockModel *m, BlockPart *part, HeapTuple tuple, FieldValue *v, char 
 					j2date(date + POSTGRES_EPOCH_JDATE, &v->y, &v->m, &v->d);
 					v->has_date = valid_ymd(v->y, v->m, v->d);
 				}
-				if (v->has_date)
-					v->len = snprintf(numbuf, 32, "%04d-%02d-%02d", v->y, v->m, v->d);
-				else
-					v->len = 0;
-				v->str = numbuf;
+				v->len = v->has_date ? write_ymd(v->numbuf, v->y, v->m, v->d) : 0;
+				v->str = v->numbuf;
 				break;
 			}
 		case FK_TIMESTAMP:
@@ -663,11 +726,8 @@ read_field(BlockModel *m, BlockPart *part, HeapTuple tuple, FieldValue *v, char 
 					v->d = tm.tm_mday;
 					v->has_date = valid_ymd(v->y, v->m, v->d);
 				}
-				if (v->has_date)
-					v->len = snprintf(numbuf, 32, "%04d-%02d-%02d", v->y, v->m, v->d);
-				else
-					v->len = 0;
-				v->str = numbuf;
+				v->len = v->has_date ? write_ymd(v->numbuf, v->y, v->m, v->d) : 0;
+				v->str = v->numbuf;
 				break;
 			}
 		case FK_OTHER:
@@ -675,6 +735,41 @@ read_field(BlockModel *m, BlockPart *part, HeapTuple tuple, FieldValue *v, char 
 			v->len = strlen(v->str);
 			break;
 	}
+}
+
+/*
+ * The value of a part's field in the current record, read the first time a
+ * part asks for it; a text field is read as a date the first time a date
+ * transform asks.
+ */
+static FieldValue *
+get_field(BlockModel *m, BlockPart *part)
+{
+	FieldValue *v = &m->fields[part->attnum - 1];
+
+	if (!v->read)
+	{
+		read_field(m, part, v);
+		v->read = true;
+	}
+	if (part->kind == FK_TEXT && transforms[part->transform].needs_date &&
+		!v->isnull && !v->date_tried)
+	{
+		v->has_date = parse_text_date(v->str, v->len, &v->y, &v->m, &v->d);
+		v->date_tried = true;
+	}
+	return v;
+}
+
+/* Makes tuple the current record: deformed once, no field read yet. */
+static void
+begin_record(BlockModel *m, HeapTuple tuple)
+{
+	int			a;
+
+	heap_deform_tuple(tuple, m->tupdesc, m->values, m->nulls);
+	for (a = 0; a < m->tupdesc->natts; a++)
+		m->fields[a].read = false;
 }
 
 /* Copy s without blanks, upper-cased, into out (at most max characters). */
@@ -856,19 +951,23 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe, uint32
 		case BT_DATE:
 			if (!v->has_date)
 				return false;
-			len = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", v->y, v->m, v->d);
+			len = write_ymd(buf, v->y, v->m, v->d);
 			*order = day_order(v->y, v->m, v->d);
 			break;
 		case BT_YEAR:
 			if (!v->has_date)
 				return false;
-			len = snprintf(buf, sizeof(buf), "%04d", v->y);
+			/* the year of "YYYY-MM-DD" */
+			len = write_ymd(buf, v->y, v->m, v->d) - 6;
 			*order = day_order(v->y, 1, 1);
 			break;
 		case BT_MONTH_DAY:
 			if (!v->has_date)
 				return false;
-			len = snprintf(buf, sizeof(buf), "%02d-%02d", v->m, v->d);
+			/* the "MM-DD" of "YYYY-MM-DD" */
+			write_ymd(buf, v->y, v->m, v->d);
+			memmove(buf, buf + 5, 5);
+			len = 5;
 			*order = (v->m - 1) * 31 + (v->d - 1);
 			break;
 		case BT_DAY_MONTH_SWAPPED:
@@ -884,12 +983,12 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe, uint32
 				return false;
 			if (probe)
 			{
-				len = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", v->y, v->d, v->m);
+				len = write_ymd(buf, v->y, v->d, v->m);
 				*order = day_order(v->y, v->d, v->m);
 			}
 			else
 			{
-				len = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", v->y, v->m, v->d);
+				len = write_ymd(buf, v->y, v->m, v->d);
 				*order = day_order(v->y, v->m, v->d);
 			}
 			break;
@@ -963,12 +1062,18 @@ append_part(StringInfo input, BlockPart *part, FieldValue *v, bool probe, uint32
 				return true;
 			}
 	}
-	ulen = (uint32) len;
-	appendStringInfoChar(input, ulen & 0xFF);
-	appendStringInfoChar(input, (ulen >> 8) & 0xFF);
-	appendStringInfoChar(input, (ulen >> 16) & 0xFF);
-	appendStringInfoChar(input, (ulen >> 24) & 0xFF);
-	appendBinaryStringInfo(input, buf, len);
+	{
+		/* the length and the value in one append */
+		char		lv[4 + sizeof(buf)];
+
+		ulen = (uint32) len;
+		lv[0] = ulen & 0xFF;
+		lv[1] = (ulen >> 8) & 0xFF;
+		lv[2] = (ulen >> 16) & 0xFF;
+		lv[3] = (ulen >> 24) & 0xFF;
+		memcpy(lv + 4, buf, len);
+		appendBinaryStringInfo(input, lv, 4 + len);
+	}
 	return true;
 }
 
@@ -984,31 +1089,23 @@ typedef enum RuleOutcome
  * index of the first part without a value.
  */
 static RuleOutcome
-rule_key(BlockModel *m, BlockRule *rule, HeapTuple tuple, bool probe,
+rule_key(BlockModel *m, BlockRule *rule, bool probe,
 		 uint64 *key, int *failed_part)
 {
 	StringInfo	input = &m->input;
 	unsigned char hash[crypto_shorthash_BYTES];
-	char		numbuf[32];
 	uint64		h = 0;
 	uint32		order = 0;
 	int			i;
 
 	resetStringInfo(input);
-	appendStringInfoChar(input, (char) rule->rule_id);
+	appendBinaryStringInfo(input, rule->prefix, rule->prefix_len);
 	for (i = 0; i < rule->nparts; i++)
 	{
-		if (i > 0)
-			appendStringInfoChar(input, ',');
-		appendStringInfoString(input, transforms[rule->parts[i].transform].name);
-	}
-	appendStringInfoChar(input, '\0');
-	for (i = 0; i < rule->nparts; i++)
-	{
-		FieldValue	v;
+		/* a copy: append_part may set a missing suffix to the empty one */
+		FieldValue	v = *get_field(m, &rule->parts[i]);
 		uint32		part_order = 0;
 
-		read_field(m, &rule->parts[i], tuple, &v, numbuf);
 		if (!append_part(input, &rule->parts[i], &v, probe, &part_order))
 		{
 			*failed_part = i;
@@ -1057,11 +1154,12 @@ blocking_keys(PG_FUNCTION_ARGS)
 				n = 0;
 
 	record_as_tuple(rec, &tuple);
+	begin_record(m, &tuple);
 	for (r = 0; r < m->nrules; r++)
 	{
 		int			failed;
 
-		if (rule_key(m, &m->rules[r], &tuple, probe, &m->keys[n], &failed) == RULE_KEY)
+		if (rule_key(m, &m->rules[r], probe, &m->keys[n], &failed) == RULE_KEY)
 			n++;
 	}
 	PG_RETURN_POINTER(blockkeys_build(m->keys, n));
@@ -1087,6 +1185,7 @@ blocking_explain(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	m = get_model(fcinfo, model, rec);
 	record_as_tuple(rec, &tuple);
+	begin_record(m, &tuple);
 	for (r = 0; r < m->nrules; r++)
 	{
 		BlockRule  *rule = &m->rules[r];
@@ -1095,7 +1194,7 @@ blocking_explain(PG_FUNCTION_ARGS)
 		uint64		key = 0;
 		int			failed = -1,
 					i;
-		RuleOutcome outcome = rule_key(m, rule, &tuple, probe, &key, &failed);
+		RuleOutcome outcome = rule_key(m, rule, probe, &key, &failed);
 		StringInfoData norm;
 
 		values[0] = Int32GetDatum(rule->rule_id);
