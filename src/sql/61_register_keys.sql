@@ -172,6 +172,13 @@ AS $fn$
 DECLARE
     t timestamptz := pg_catalog.clock_timestamp();
 BEGIN
+    -- Every partition first, in one statement (LOCK TABLE recurses into
+    -- them), strongly enough for the attachments and the ANALYZE below.
+    -- Autovacuum may be vacuuming a partition that another session built:
+    -- it holds the table and then takes the partition's indexes, which the
+    -- attachments lock the other way round (the two deadlocked once at 18 M
+    -- persons).  Waiting for the table lock cancels the autovacuum instead.
+    LOCK TABLE pseudolink.register_keys IN SHARE UPDATE EXCLUSIVE MODE;
     CREATE INDEX register_keys_gin ON ONLY pseudolink.register_keys USING gin (keys);
     ALTER TABLE ONLY pseudolink.register_keys ADD CONSTRAINT register_keys_pkey PRIMARY KEY (person_id);
     FOR part IN 0..pseudolink.register_keys_partitions() OPERATOR(pg_catalog.-) 1 LOOP
