@@ -277,14 +277,18 @@ BEGIN
 
     -- u, part 2: the exact levels from the frequencies of the values (two
     -- persons drawn at random agree with probability sum of p^2), which a
-    -- sample of pairs would hardly ever see.
+    -- sample of pairs would hardly ever see.  Each sum adds its terms in the
+    -- order of the values, not in the order a plan happens to produce the
+    -- groups (hashed or sorted, as the statistics of the moment suggest):
+    -- floating-point addition depends on the order, and the same register
+    -- must give the same model, to the last bit, on every run.
     CREATE TEMP TABLE pl_link_u_exact (comparison text, level integer, u double precision) ON COMMIT DROP;
     INSERT INTO pg_temp.pl_link_u_exact
-    SELECT 'birth_date', 5, pg_catalog.sum((f.n / n_persons::double precision) ^ 2)
-    FROM (SELECT pg_catalog.count(*) AS n FROM pseudolink.register_person GROUP BY birth_date) f;
+    SELECT 'birth_date', 5, pg_catalog.sum((f.n / n_persons::double precision) ^ 2 ORDER BY f.birth_date)
+    FROM (SELECT birth_date, pg_catalog.count(*) AS n FROM pseudolink.register_person GROUP BY birth_date) f;
     INSERT INTO pg_temp.pl_link_u_exact
-    SELECT 'sex', 1, pg_catalog.sum((f.n / t.n) ^ 2)
-    FROM (SELECT pg_catalog.count(*)::double precision AS n FROM pseudolink.register_person
+    SELECT 'sex', 1, pg_catalog.sum((f.n / t.n) ^ 2 ORDER BY f.sex)
+    FROM (SELECT sex, pg_catalog.count(*)::double precision AS n FROM pseudolink.register_person
           WHERE sex IS NOT NULL GROUP BY sex) f,
          (SELECT pg_catalog.count(*)::double precision AS n FROM pseudolink.register_person WHERE sex IS NOT NULL) t
     HAVING pg_catalog.count(*) > 0;
@@ -296,11 +300,11 @@ BEGIN
     WHERE a.valid_to IS NULL AND a.postcode IS NOT NULL AND a.postcode <> '0000'
     GROUP BY a.postcode;
     INSERT INTO pg_temp.pl_link_u_exact
-    SELECT 'postcode', 4, pg_catalog.sum((c.n / t.n) ^ 2)
-    FROM pg_temp.pl_link_u_current c, (SELECT pg_catalog.sum(n) AS n FROM pg_temp.pl_link_u_current) t
+    SELECT 'postcode', 4, pg_catalog.sum((c.n / t.n) ^ 2 ORDER BY c.postcode)
+    FROM pg_temp.pl_link_u_current c, (SELECT pg_catalog.sum(n ORDER BY postcode) AS n FROM pg_temp.pl_link_u_current) t
     HAVING pg_catalog.count(*) > 0;
     INSERT INTO pg_temp.pl_link_u_exact
-    SELECT 'postcode', 3, pg_catalog.sum(c.n / t.n * o.n / n_persons::double precision)
+    SELECT 'postcode', 3, pg_catalog.sum(c.n / t.n * o.n / n_persons::double precision ORDER BY c.postcode)
     FROM pg_temp.pl_link_u_current c
          JOIN (SELECT a.postcode, pg_catalog.count(DISTINCT a.person_id)::double precision AS n
                FROM pseudolink.register_address a
@@ -309,7 +313,7 @@ BEGIN
                WHERE a.valid_to IS NOT NULL AND a.postcode IS NOT NULL
                  AND a.postcode IS DISTINCT FROM cur.postcode
                GROUP BY a.postcode) o USING (postcode),
-         (SELECT pg_catalog.sum(n) AS n FROM pg_temp.pl_link_u_current) t
+         (SELECT pg_catalog.sum(n ORDER BY postcode) AS n FROM pg_temp.pl_link_u_current) t
     HAVING pg_catalog.count(*) > 0;
     -- A level that no pair of values reaches still needs a u above 0.
     UPDATE pg_temp.pl_link_u_exact x SET u = GREATEST(x.u, 0.5 / n_persons::double precision);
@@ -321,8 +325,8 @@ BEGIN
     FROM pg_temp.pl_link_u_share s
          LEFT JOIN pg_temp.pl_link_u_exact x ON x.comparison = s.comparison AND x.level = s.level
          JOIN (SELECT s2.comparison,
-                      COALESCE(pg_catalog.sum(x2.u), 0) AS exact_u,
-                      pg_catalog.sum(s2.share) FILTER (WHERE x2.u IS NULL) AS other_share
+                      COALESCE(pg_catalog.sum(x2.u ORDER BY s2.level), 0) AS exact_u,
+                      pg_catalog.sum(s2.share ORDER BY s2.level) FILTER (WHERE x2.u IS NULL) AS other_share
                FROM pg_temp.pl_link_u_share s2
                     LEFT JOIN pg_temp.pl_link_u_exact x2 ON x2.comparison = s2.comparison AND x2.level = s2.level
                GROUP BY s2.comparison) r ON r.comparison = s.comparison
