@@ -353,3 +353,13 @@ SELECT con.conname FROM pg_constraint con JOIN pg_class c ON c.oid = con.conreli
 WHERE c.relnamespace = 'pseudolink'::regnamespace AND c.relname LIKE 'register%'
   AND obj_description(con.oid, 'pg_constraint') IS NULL;
 RESET search_path;
+
+-- The staging tables are unlogged (a crash empties them; the files are
+-- COPYed again), and so are their row number sequences; the register itself
+-- is logged.
+SELECT c.relname, c.relpersistence FROM pg_class c
+WHERE c.relnamespace = 'pseudolink'::regnamespace
+  AND c.relname IN ('register_person_staging', 'register_address_staging',
+                    'register_person_staging_row_no_seq', 'register_address_staging_row_no_seq',
+                    'register_person', 'register_address', 'register_keys_p0')
+ORDER BY c.relname;
