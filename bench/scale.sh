@@ -96,8 +96,8 @@ write_results() {
         echo
         echo "Link quality against the ground truth of the extracts (link_quality, link_report):"
         echo
-        echo "| register persons | upload records | linkable linked right % | linkable linked wrong % | records per status | linkable | right | wrong |"
-        echo "|---|---|---|---|---|---|---|---|"
+        echo "| register persons | upload records | linkable linked right % | linkable linked wrong % | records per status | linkable | right | wrong | model checksum | outcome checksum |"
+        echo "|---|---|---|---|---|---|---|---|---|---|"
         printf '%s\n' "${QROWS[@]}"
         echo
         echo "The link run by pass (link_job; seconds summed over the sessions, so over the cores):"
@@ -127,12 +127,21 @@ upload_and_link() {   # registry records persons sessions -> "accepted close_s l
     passes=$(q "SELECT format('%s|%s|%s|%s|%s|%s', first_pass_seconds, second_pass_seconds, second_pass_records,
                                assign_seconds, candidate_pairs, round(candidate_pairs::numeric / $accepted, 1))
                 FROM pseudolink.link_job WHERE upload_id = $upload")
-    echo "$accepted $t_close $t_link $passes $quality"
+    # Every record's outcome, as a checksum: two runs of the same code and
+    # data should print the same one.
+    outcome=$(q "SELECT left(md5(string_agg(format('%s %s %s %s', r.record_no, l.status, l.person_id, l.match_weight),
+                                            ',' ORDER BY r.record_no)), 12)
+                 FROM pseudolink.link_result l JOIN pseudolink.upload_record r ON r.record_id = l.record_id
+                 WHERE l.upload_id = $upload")
+    echo "$accepted $t_close $t_link $passes $quality|$MODEL_SUM|$outcome"
 }
 
-# The default Dutch model, its u probabilities from the loaded register.
+# The default Dutch model, its u probabilities from the loaded register;
+# MODEL_SUM a checksum of its parameters (every digit of m and u).
 prepare_link() {
     pl_psql -c "SELECT count(*) FROM pseudolink.link_default_model('nl')"
+    MODEL_SUM=$(q "SELECT left(md5(string_agg(format('%s %s %s %s', comparison, level, m, u), ',' ORDER BY comparison, level)), 12)
+                   FROM pseudolink.fs_level WHERE model = 'nl'")
 }
 
 # The link run of one upload, by $2 sessions at once (each CALLs link(); the
