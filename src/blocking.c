@@ -588,7 +588,6 @@ get_model(FunctionCallInfo fcinfo, text *model, HeapTupleHeader rec)
  * ---------------------------------------------------------------------
  */
 
-
 static bool
 valid_ymd(int y, int m, int d)
 {
