@@ -148,6 +148,24 @@ SELECT count(*) FROM fs_estimate_u_random('reg', 'register', 'register',
     $$ARRAY[compare_dates(l.birth_date, r.birth_date), (l.sex = r.sex)::int, compare_postcodes(l.postcode, r.postcode)]$$,
     sample_pairs => 3000, seed => 0.25);
 SELECT bool_and(f.u = l.u) AS reproducible FROM u_first f JOIN fs_level l USING (comparison, level) WHERE l.model = 'reg';
+-- Also from a table larger than a quarter of shared_buffers, whose scans
+-- PostgreSQL synchronises: one would start wherever the last scan of the
+-- table stopped (here a scan cut short by a LIMIT), draw the random numbers
+-- for other rows and pair others; the function scans from the first page.
+CREATE TABLE public.register_large WITH (fillfactor = 10) AS
+SELECT r.* FROM public.register r, generate_series(1, 25) c;
+SELECT pg_relation_size('public.register_large') > pg_size_bytes(current_setting('shared_buffers')) / 4
+       AS scans_would_be_synchronised;
+CREATE TEMP TABLE u_large AS
+SELECT comparison, level, u FROM fs_estimate_u_random('reg', 'register_large', 'register_large',
+    $$ARRAY[compare_dates(l.birth_date, r.birth_date), (l.sex = r.sex)::int, compare_postcodes(l.postcode, r.postcode)]$$,
+    sample_pairs => 2000, seed => 0.25);
+SELECT count(*) FROM (SELECT * FROM public.register_large LIMIT 50000) half;
+SELECT bool_and(f.u = l.u) AS reproducible_after_a_partial_scan
+FROM u_large f JOIN fs_estimate_u_random('reg', 'register_large', 'register_large',
+    $$ARRAY[compare_dates(l.birth_date, r.birth_date), (l.sex = r.sex)::int, compare_postcodes(l.postcode, r.postcode)]$$,
+    sample_pairs => 2000, seed => 0.25) l USING (comparison, level);
+DROP TABLE public.register_large;
 -- A view works too (rows of a view cannot be told apart, so a self-pair is
 -- possible there, with a chance of 1 in 4,000 per pair).
 CREATE VIEW public.register_view AS SELECT * FROM public.register;

@@ -122,6 +122,14 @@ FROM fs_model WHERE model = 'nl';
 -- The report sets the parameters beside the defaults: the same, before training.
 SELECT position, comparison, level, round(weight::numeric, 1) AS weight, weight = weight_default AS as_default
 FROM link_model_report('nl') WHERE comparison IN ('sex', 'postcode');
+-- The functions that draw seeded random samples from the register and the
+-- uploads scan them from the first page, never synchronised with another
+-- scan (which, on tables larger than a quarter of shared_buffers, drew
+-- another sample of the same 18 M register on every load; 23_estimate
+-- shows the effect on a smaller table).
+SELECT p.proname, 'synchronize_seqscans=off' = ANY (p.proconfig) AS scans_from_the_start
+FROM pg_proc p WHERE p.pronamespace = 'pseudolink'::regnamespace
+  AND p.proname IN ('link_default_model', 'link_train_em', 'fs_estimate_u_random') ORDER BY 1;
 -- Bad input.
 SELECT pg_temp.fails($$SELECT * FROM link_default_model('nl', error_rate => 0.7)$$);
 SELECT pg_temp.fails($$SELECT * FROM link_default_model('nl', linkable => 0)$$);

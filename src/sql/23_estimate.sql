@@ -297,6 +297,7 @@ CREATE FUNCTION pseudolink.fs_estimate_u_random(
 RETURNS TABLE (comparison text, level integer, pairs bigint, seen bigint, u double precision)
 LANGUAGE plpgsql
 SET max_parallel_workers_per_gather = 0
+SET synchronize_seqscans = off
 AS $$
 DECLARE
     rowid text := '';
@@ -325,7 +326,10 @@ BEGIN
         rowid := ', t.tableoid AS pl_tableoid, t.ctid AS pl_ctid';
         distinct_rows := '(l.pl_tableoid, l.pl_ctid) OPERATOR(pg_catalog.<>) (r.pl_tableoid, r.pl_ctid)';
     END IF;
-    -- serial (the function's SET): random() in parallel workers ignores setseed()
+    -- serial (the function's SET): random() in parallel workers ignores
+    -- setseed(); and no synchronised scans, which start a large table's scan
+    -- wherever another scan of it last was, so that the rows, and with them
+    -- the random numbers, come in the same order every time
     PERFORM pg_catalog.setseed(seed);
     RETURN QUERY SELECT * FROM pseudolink.fs_estimate_u($1, format(
         'SELECT %s FROM (SELECT s.*, row_number() OVER () AS pl_pair
