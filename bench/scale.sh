@@ -13,6 +13,7 @@
 #   sessions          sessions that CALL register_build_keys() at once after
 #                     every load, and that CALL link() on the national upload
 #                     at once (default: the number of cores)
+# Environment: SHARED_BUFFERS, the cluster's shared_buffers (default 4GB).
 # Writes bench/results/scale.md, rewritten after every size, so that an
 # interrupted run keeps the sizes it finished.
 #
@@ -26,12 +27,15 @@ SIZES=${1:-"1000000 3000000 10000000 18000000"}
 R=${2:-100000}
 BIG=${3:-1000000}
 SESSIONS=${4:-$(nproc)}
+SHARED_BUFFERS=${SHARED_BUFFERS:-4GB}
+ENV_PREFIX=
+[ "$SHARED_BUFFERS" = 4GB ] || ENV_PREFIX="SHARED_BUFFERS=$SHARED_BUFFERS "
 SEED=2024
 OUT=$PL_TOP/bench/results/scale.md
 
 pl_install_packages
 pl_build_install
-pl_cluster_start "shared_preload_libraries = 'pseudolink'" "shared_buffers = '4GB'" \
+pl_cluster_start "shared_preload_libraries = 'pseudolink'" "shared_buffers = '$SHARED_BUFFERS'" \
     "max_parallel_workers_per_gather = 2" "max_parallel_workers = 2" \
     "max_parallel_maintenance_workers = 2" "max_wal_size = '20GB'" "jit = off"
 # The library is preloaded by the postmaster, and the extension's SQL is read
@@ -74,9 +78,9 @@ write_results() {
     {
         echo "# National scale on one node"
         echo
-        echo "Command: \`bash bench/scale.sh \"$SIZES\" $R $BIG $SESSIONS\` (seed $SEED), $(date -u +%Y-%m-%d), code at commit $MEASURED."
+        echo "Command: \`${ENV_PREFIX}bash bench/scale.sh \"$SIZES\" $R $BIG $SESSIONS\` (seed $SEED), $(date -u +%Y-%m-%d), code at commit $MEASURED."
         echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GB; PostgreSQL $(q 'SHOW server_version')."
-        echo "One run per size; shared_buffers 4GB, at most 2 parallel workers, fsync off (a throwaway"
+        echo "One run per size; shared_buffers $SHARED_BUFFERS, at most 2 parallel workers, fsync off (a throwaway"
         echo "cluster); register_load() raises work_mem to 256MB and maintenance_work_mem to 512MB (64MB for the GIN build) for"
         echo "itself. The machine is shared: other work ran at the same time."
         echo
