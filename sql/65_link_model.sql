@@ -147,5 +147,21 @@ SELECT comparison, round(sum(m)::numeric, 6) AS m_sum, bool_and(u = u_default) A
        bool_or(m <> m_default) AS m_moved
 FROM link_model_report('nl') GROUP BY comparison, position ORDER BY position;
 SELECT estimation LIKE 'EM with u fixed on 304 records of upload%' AS trained FROM fs_model WHERE model = 'nl';
+-- A sample of the upload, the same whatever plan reads the records: here
+-- once as planned and once by the index on (upload, record number), whose
+-- text order ('1', '10', '100', ...) is not the order the rows were written.
+SELECT count(*) FROM link_default_model('nl');
+CREATE TEMP TABLE em_sample AS SELECT * FROM link_train_em('nl', :upload, records => 100, seed => 0.25);
+CREATE TEMP TABLE m_sample AS SELECT comparison, level, m FROM fs_level WHERE model = 'nl';
+SELECT count(*) FROM link_default_model('nl');
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+CREATE TEMP TABLE em_by_index AS SELECT * FROM link_train_em('nl', :upload, records => 100, seed => 0.25);
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SELECT (SELECT array_agg(pairs ORDER BY session) FROM em_sample) = (SELECT array_agg(pairs ORDER BY session) FROM em_by_index)
+       AS same_pairs,
+       bool_and(a.m = b.m) AS same_m
+FROM m_sample a JOIN fs_level b ON b.model = 'nl' AND b.comparison = a.comparison AND b.level = a.level;
 -- Back to the defaults for the runs of the next tests.
 SELECT count(*) AS levels FROM link_default_model('nl');

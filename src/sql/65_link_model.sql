@@ -471,13 +471,17 @@ BEGIN
     END IF;
     SELECT pg_catalog.count(*) INTO n_persons FROM pseudolink.register_person;
 
-    -- Seeded, so in the scan's order: synchronised scans off (the SET).
-    PERFORM pg_catalog.setseed(seed);
+    -- The sample: the records first in the order of a hash of their id
+    -- seeded by seed, so that the same upload and seed give the same
+    -- records whatever plan reads them (random() would be drawn in the
+    -- order of the scan, which an index scan, a sequential scan or a
+    -- synchronised one each make different).
     CREATE TEMP TABLE pl_link_em_records ON COMMIT DROP AS
     SELECT r.record_id, r.birth_date, r.sex, r.postcode, r.house_number, r.house_suffix, r.event_date, r.keys
     FROM pseudolink.upload_record r
     WHERE r.upload_id OPERATOR(pg_catalog.=) v_upload AND r.keys IS NOT NULL
-    ORDER BY pg_catalog.random() LIMIT records;
+    ORDER BY pg_catalog.hashint8extended(r.record_id, pg_catalog.hashfloat8extended(seed, 0)), r.record_id
+    LIMIT records;
     SELECT pg_catalog.count(*) INTO n_records FROM pg_temp.pl_link_em_records;
     IF n_records OPERATOR(pg_catalog.=) 0 THEN
         RAISE EXCEPTION 'upload % has no records to train on', COALESCE(v_upload::text, 'null')
