@@ -212,6 +212,19 @@ FROM unnest(ARRAY['42', '  0042  ', '123456789012345678', '1234567890123456789',
                   '0', '000', '', '   ', '12a', '-5', '+5', '4 2', E'\t5', '999999999999999999']) AS v;
 SELECT register_person_id(NULL) IS NULL AS null_is_null;
 
+-- The overlap check compares a period with the good periods only, in order
+-- of start whatever the staging order: the bad row 2 (its postcode) would
+-- overlap row 4, which is loaded; row 1 starts inside the open row 4.
+COPY register_address_staging (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
+FROM stdin WITH (FORMAT csv);
+101,1234AD,3,,01-06-2010,01-01-2011
+101,1234 SS,1,,01-01-2009,
+101,1234AB,1,,01-01-2000,01-01-2010
+101,1234AC,2,,01-01-2010,
+\.
+SELECT source, row_no, person_id, field, reason FROM register_check('merge');
+SELECT register_clear_staging();
+
 -- Key sets built apart from the load: a replace load with build_keys =>
 -- false leaves the four partitions of register_keys empty and unbuilt;
 -- the link, the training of a model and a merge refuse to start until
