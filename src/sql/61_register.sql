@@ -400,8 +400,8 @@ COMMENT ON FUNCTION pseudolink.register_raise_memory() IS
 
 -- Builds, in temporary tables of this transaction, the accepted persons
 -- (pg_temp.register_person_ok), every staged period checked
--- (pg_temp.register_address_checked: those to load are good and NOT
--- overlaps) and every problem found (pg_temp.register_problem).
+-- (pg_temp.register_address_checked: loads marks those to load) and every
+-- problem found (pg_temp.register_problem).
 -- Set-based and narrow: one scan of each staging table with C checks (no
 -- regular expressions: at millions of rows they cost more than everything
 -- else), duplicates by hashing, and one sort of the periods for the overlap
@@ -476,7 +476,7 @@ BEGIN
     -- overlap: a good period that starts before the latest end of the
     -- person's earlier good periods is refused (a running maximum over the
     -- good periods only, so a long open period is not forgotten and a bad
-    -- row refuses nothing).  The rows are written in the window's order, by
+    -- row refuses nothing).  loads: good and overlapping none of them.  The rows are written in the window's order, by
     -- person and start, the order the register keeps them in: the load reads
     -- them back in that order (one process scans a temporary table from its
     -- first page) and inserts them without sorting them again.  (At 3 M
@@ -485,9 +485,9 @@ BEGIN
     -- for the window took 20.4 s.)
     CREATE TEMP TABLE register_address_checked ON COMMIT DROP AS
     SELECT g.*,
-           g.good AND COALESCE(g.valid_from < pg_catalog.max(COALESCE(g.valid_to, 'infinity'::date)) FILTER (WHERE g.good)
-                                   OVER (PARTITION BY g.pid ORDER BY g.valid_from, g.row_no
-                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS overlaps
+           g.good AND NOT COALESCE(g.valid_from < pg_catalog.max(COALESCE(g.valid_to, 'infinity'::date)) FILTER (WHERE g.good)
+                                       OVER (PARTITION BY g.pid ORDER BY g.valid_from, g.row_no
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS loads
     FROM (SELECT r.*,
                  (r.p_id IS NULL AND r.p_person IS NULL AND r.p_postcode IS NULL AND r.p_house_number IS NULL
                   AND r.p_house_suffix IS NULL AND r.p_suffix_alone IS NULL AND r.p_valid_from IS NULL
@@ -552,10 +552,10 @@ BEGIN
          LATERAL (VALUES ('person_id', COALESCE(a.p_id, a.p_person)), ('postcode', a.p_postcode),
                          ('house_number', a.p_house_number),
                          ('house_suffix', COALESCE(a.p_house_suffix, a.p_suffix_alone)),
-                         ('valid_from', COALESCE(a.p_valid_from, CASE WHEN a.overlaps THEN
+                         ('valid_from', COALESCE(a.p_valid_from, CASE WHEN a.good AND NOT a.loads THEN
                               'The period overlaps an earlier period of the same person.' END)),
                          ('valid_to', COALESCE(a.p_valid_to, a.p_period))) AS f(field, reason)
-    WHERE NOT a.good OR a.overlaps;
+    WHERE NOT a.loads;
     DELETE FROM pg_temp.register_problem p WHERE p.reason IS NULL;
 END
 $fn$;
@@ -776,11 +776,11 @@ BEGIN
     t := pg_catalog.clock_timestamp();
     IF mode OPERATOR(pg_catalog.=) 'merge' THEN
         DELETE FROM pseudolink.register_address a
-        WHERE a.person_id IN (SELECT o.pid FROM pg_temp.register_address_checked o WHERE o.good AND NOT o.overlaps);
+        WHERE a.person_id IN (SELECT o.pid FROM pg_temp.register_address_checked o WHERE o.loads);
         INSERT INTO pseudolink.register_address (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
         SELECT o.pid, o.postcode, o.house_number, o.house_suffix, o.valid_from, o.valid_to
         FROM pg_temp.register_address_checked o
-        WHERE o.good AND NOT o.overlaps;
+        WHERE o.loads;
         GET DIAGNOSTICS n_periods = ROW_COUNT;
     ELSE
         -- Every period is new: the foreign key (dropped above) is checked by
@@ -792,7 +792,7 @@ BEGIN
         INSERT INTO pseudolink.register_address (person_id, postcode, house_number, house_suffix, valid_from, valid_to)
         SELECT o.pid, o.postcode, o.house_number, o.house_suffix, o.valid_from, o.valid_to
         FROM pg_temp.register_address_checked o
-        WHERE o.good AND NOT o.overlaps;
+        WHERE o.loads;
         GET DIAGNOSTICS n_periods = ROW_COUNT;
         ALTER TABLE pseudolink.register_address ADD CONSTRAINT register_address_pkey PRIMARY KEY (person_id, valid_from);
         COMMENT ON CONSTRAINT register_address_pkey ON pseudolink.register_address IS 'a person''s periods start on different days';
@@ -830,7 +830,7 @@ BEGIN
         CREATE TEMP TABLE register_changed ON COMMIT DROP AS
         SELECT o.pid FROM pg_temp.register_person_ok o
         UNION
-        SELECT o.pid FROM pg_temp.register_address_checked o WHERE o.good AND NOT o.overlaps;
+        SELECT o.pid FROM pg_temp.register_address_checked o WHERE o.loads;
         DELETE FROM pseudolink.register_keys k
         WHERE k.person_id IN (SELECT c.pid FROM pg_temp.register_changed c);
         n_keys := pseudolink.register_keys_fill(model, NULL, changed_only => true);
