@@ -38,20 +38,19 @@ ENV_PREFIX=
 [ "$MALLOC_HUGETLB" = 1 ] || ENV_PREFIX="${ENV_PREFIX}MALLOC_HUGETLB=$MALLOC_HUGETLB "
 # glibc (2.35 and later) then asks for transparent huge pages for what
 # malloc() maps; the kernel gives them in its "madvise" and "always" modes.
-SERVER_ENV=()
-[ "$MALLOC_HUGETLB" = 1 ] && SERVER_ENV=(GLIBC_TUNABLES=glibc.malloc.hugetlb=1)
+SERVER_TUNABLES=
+[ "$MALLOC_HUGETLB" = 1 ] && SERVER_TUNABLES=glibc.malloc.hugetlb=1
 THP=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
 SEED=2024
 OUT=$PL_TOP/bench/results/scale.md
 
 pl_install_packages
 pl_build_install
-# The server inherits the environment of pg_ctl; the clients need none of it.
-[ ${#SERVER_ENV[@]} -eq 0 ] || export "${SERVER_ENV[@]}"
-pl_cluster_start "shared_preload_libraries = 'pseudolink'" "shared_buffers = '$SHARED_BUFFERS'" \
+# The server inherits the environment of pg_ctl (an empty value: glibc's
+# defaults, whatever the caller's environment says); the clients need none.
+GLIBC_TUNABLES=$SERVER_TUNABLES pl_cluster_start "shared_preload_libraries = 'pseudolink'" "shared_buffers = '$SHARED_BUFFERS'" \
     "max_parallel_workers_per_gather = 2" "max_parallel_workers = 2" \
     "max_parallel_maintenance_workers = 2" "max_wal_size = '20GB'" "jit = off"
-unset GLIBC_TUNABLES
 # The library is preloaded by the postmaster, and the extension's SQL is read
 # once, into template1, from which every database of the run is created;
 # after that nothing is read from the install directories, so the lock that
@@ -96,7 +95,7 @@ write_results() {
         echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GB; PostgreSQL $(q 'SHOW server_version')."
         echo "One run per size; shared_buffers $SHARED_BUFFERS, at most 2 parallel workers, fsync off (a throwaway"
         echo "cluster); register_load() raises work_mem to 256MB and maintenance_work_mem to 512MB (64MB for the GIN build) for"
-        echo "itself. Server environment: ${SERVER_ENV[*]:-the glibc defaults} (transparent huge pages: $THP)."
+        echo "itself. Server environment: GLIBC_TUNABLES=${SERVER_TUNABLES:-(empty: the glibc defaults)} (transparent huge pages: $THP)."
         echo "The machine is shared: other work ran at the same time."
         echo
         echo "Each size: \`synth_persons\` and \`synth_addresses\` written to CSV (not timed as load), COPYed"
